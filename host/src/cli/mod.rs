@@ -1,0 +1,132 @@
+//! The `pump` command line: parsing, logging set-up, and one module per subcommand.
+
+mod bench;
+mod demo;
+mod dlq;
+mod run;
+mod sinks;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The analytics pump for the Tyk API gateway: drains the gateway's analytics from Redis
+/// and delivers them, at least once, to the configured sinks.
+#[derive(Debug, Parser)]
+#[command(name = "pump", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the pump until SIGINT/SIGTERM (or, with --drain, until everything is delivered).
+    Run(run::RunArgs),
+    /// Check a config file and exit: 0 if it is valid, 2 with the errors otherwise.
+    Validate {
+        /// The TOML config file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// List, count, re-queue or purge the dead letters of the sinks.
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
+    /// Manage the sinks' state in Redis.
+    #[command(subcommand)]
+    Sinks(sinks::SinksCommand),
+    /// Measure decoding and end-to-end draining (Redis → decode → blackhole).
+    Bench(bench::BenchArgs),
+    /// Feed realistic Tyk traffic into Redis and drain it to a file, with a summary.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs a parsed command line; returns the process's exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Validate { config } => match crate::config::load(&config) {
+            Ok(c) => {
+                println!(
+                    "{}: valid ({} sink{})",
+                    config.display(),
+                    c.sinks.len(),
+                    if c.sinks.len() == 1 { "" } else { "s" }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => config_error(e),
+        },
+        Command::Run(args) => run::run(args),
+        Command::Dlq(cmd) => dlq::run(cmd),
+        Command::Sinks(cmd) => sinks::run(cmd),
+        Command::Bench(args) => bench::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}
+
+/// Prints a config error and returns the exit code for it.
+fn config_error(e: crate::config::ConfigError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+/// Prints a runtime error with its causes and returns the exit code for it.
+fn failure(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(1)
+}
+
+/// Sets up logging to stderr: `PUMP_LOG` (an EnvFilter directive) wins over the config.
+fn init_logging(level: &str, json: bool) {
+    let filter = std::env::var("PUMP_LOG").unwrap_or_else(|_| level.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// A multi-threaded runtime for a command.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Loads the config for a command that talks to Redis, with logging set up from it.
+fn load_for_command(path: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
+    match crate::config::load(path) {
+        Ok(c) => {
+            init_logging(
+                &c.log.level,
+                matches!(c.log.format, crate::config::LogFormat::Json),
+            );
+            Ok(c)
+        }
+        Err(e) => Err(config_error(e)),
+    }
+}
+
+/// Deletes every key that starts with `prefix` (the demo's and the benchmark's own keys).
+async fn delete_prefixed(
+    conn: &mut redis::aio::MultiplexedConnection,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    use redis::AsyncCommands;
+    let mut found: Vec<String> = Vec::new();
+    {
+        let mut it = conn.scan_match::<_, String>(format!("{prefix}*")).await?;
+        while let Some(k) = futures::StreamExt::next(&mut it).await {
+            found.push(k?);
+        }
+    }
+    for k in found {
+        let _: () = conn.del(k).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! `pump sinks`: the sinks' consumer groups in Redis.
+
+use crate::source::{Connector, Keys, forget_group};
+use anyhow::Context;
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `pump sinks` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SinksCommand {
+    /// Remove a sink that no pump runs any more: its consumer groups are destroyed so they
+    /// stop holding records back (the backlog limit would otherwise stall claiming).
+    Forget {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The sink's name (it need not be in the config any more).
+        name: String,
+    },
+}
+
+pub fn run(cmd: SinksCommand) -> ExitCode {
+    let SinksCommand::Forget { config, name } = cmd;
+    let config = match super::load_for_command(&config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let result = super::runtime().and_then(|rt| {
+        rt.block_on(async {
+            let src = &config.source;
+            let connector = Connector::new(src).context("source.redis_url")?;
+            let mut conn = connector
+                .connect()
+                .await
+                .with_context(|| format!("connecting to {}", connector.display()))?;
+            let keys = Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix);
+            let mut removed = 0;
+            for k in keys
+                .sources()
+                .iter()
+                .chain(std::iter::once(&keys.replay(&name)))
+            {
+                if forget_group(&mut conn, k, &name).await? {
+                    removed += 1;
+                }
+            }
+            println!("removed the consumer group `{name}` from {removed} stream(s)");
+            Ok::<_, anyhow::Error>(())
+        })
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::failure(e),
+    }
+}
