@@ -90,8 +90,9 @@ pub fn encode_for(list: &str, r: &AnalyticsRecord<'_>) -> Vec<u8> {
     out
 }
 
-/// RPUSHes raw values to a list, in chunks, like the gateway's pipelined writes.
-pub fn push(conn: &mut redis::Connection, list: &str, values: &[Vec<u8>]) {
+/// RPUSHes raw values to a list, in chunks, like the gateway's pipelined writes (through a
+/// single-server or a cluster connection).
+pub fn push(conn: &mut impl redis::ConnectionLike, list: &str, values: &[Vec<u8>]) {
     for chunk in values.chunks(500) {
         redis::cmd("RPUSH")
             .arg(list)

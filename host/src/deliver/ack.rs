@@ -88,10 +88,11 @@ impl Acker {
     }
 
     async fn trim(&mut self, stream: &str) {
-        if let Some(key) = self.trim_keys.iter().find(|k| k.stream == stream) {
-            if let Err(e) = crate::source::trim(&mut self.conn, key).await {
-                tracing::debug!(sink = %self.group, %stream, error = %e, "trim failed; a later one catches up");
-            }
+        let Some(key) = self.trim_keys.iter().find(|k| k.stream == stream) else {
+            return;
+        };
+        if let Err(e) = crate::source::trim(&mut self.conn, key).await {
+            tracing::debug!(sink = %self.group, %stream, error = %e, "trim failed; a later one catches up");
         }
     }
 }

@@ -26,10 +26,10 @@ impl InFlight {
     }
 
     pub fn remove(&self, stream: &Arc<str>, id: &str) {
-        if let Ok(mut m) = self.ids.lock() {
-            if let Some(set) = m.get_mut(stream) {
-                set.remove(id);
-            }
+        if let Ok(mut m) = self.ids.lock()
+            && let Some(set) = m.get_mut(stream)
+        {
+            set.remove(id);
         }
     }
 

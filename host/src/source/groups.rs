@@ -4,6 +4,7 @@ use super::{RedisConn, SourceKey};
 use redis::{AsyncCommands, RedisResult, Script, Value};
 
 const TRIM: &str = include_str!("scripts/trim.lua");
+const FORGET_CONSUMERS: &str = include_str!("scripts/forget_consumers.lua");
 
 /// Creates the sink's consumer group on each stream (and the stream itself if needed).
 /// A new group starts at the beginning of the stream: it receives every entry that has not
@@ -53,6 +54,22 @@ pub async fn trim(conn: &mut RedisConn, key: &SourceKey) -> RedisResult<u64> {
         .key(&key.stream)
         .key(&key.backlog)
         .key(&key.sizes)
+        .invoke_async(conn)
+        .await
+}
+
+/// Removes the group's consumers that hold nothing and were idle longer than `idle`
+/// (processes that are gone); returns how many.
+pub async fn forget_idle_consumers(
+    conn: &mut RedisConn,
+    key: &SourceKey,
+    group: &str,
+    idle: std::time::Duration,
+) -> RedisResult<u64> {
+    Script::new(FORGET_CONSUMERS)
+        .key(&key.stream)
+        .arg(group)
+        .arg(idle.as_millis() as u64)
         .invoke_async(conn)
         .await
 }

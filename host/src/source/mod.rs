@@ -12,6 +12,8 @@ mod keys;
 mod redis;
 
 pub use claim::{ClaimRound, Claimer};
-pub use groups::{GroupState, StreamState, ensure_groups, forget_group, stream_state, trim};
+pub use groups::{
+    GroupState, StreamState, ensure_groups, forget_group, forget_idle_consumers, stream_state, trim,
+};
 pub use keys::{Keys, RecordFormat, SourceKey};
 pub use redis::{Connector, RedisConn};

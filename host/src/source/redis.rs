@@ -56,8 +56,8 @@ pub struct Connector {
 
 #[derive(Clone)]
 enum Target {
-    Single(redis::Client),
-    Cluster(redis::cluster::ClusterClient),
+    Single(Box<redis::Client>),
+    Cluster(Box<redis::cluster::ClusterClient>),
 }
 
 impl Connector {
@@ -99,13 +99,13 @@ impl Connector {
             if let Some(certs) = certs {
                 b = b.certs(certs);
             }
-            Target::Cluster(b.build()?)
+            Target::Cluster(Box::new(b.build()?))
         } else {
             let info = with_credentials(&config.redis_url)?;
-            Target::Single(match certs {
+            Target::Single(Box::new(match certs {
                 Some(certs) => redis::Client::build_with_tls(info, certs)?,
                 None => redis::Client::open(info)?,
-            })
+            }))
         };
         let cm = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))
@@ -130,7 +130,7 @@ impl Connector {
     pub async fn connect(&self) -> Result<RedisConn, redis::RedisError> {
         match &self.target {
             Target::Single(client) => Ok(RedisConn::Single(
-                ConnectionManager::new_with_config(client.clone(), self.config.clone()).await?,
+                ConnectionManager::new_with_config((**client).clone(), self.config.clone()).await?,
             )),
             Target::Cluster(client) => Ok(RedisConn::Cluster(client.get_async_connection().await?)),
         }

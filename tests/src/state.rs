@@ -1,0 +1,54 @@
+//! The pump's own state in Redis, as the tests inspect it: the stream of a gateway list,
+//! what a consumer group has pending, and the batch lists left behind. Key names follow
+//! `pump::source::Keys` with the state prefix [`crate::source_toml`] sets (`<prefix>pump`).
+
+/// The stream that holds the claimed batches of a gateway list.
+pub fn stream_key(prefix: &str, list: &str) -> String {
+    format!("{prefix}pump:{{{list}}}:stream")
+}
+
+/// Entries a sink's consumer group has read and not acknowledged on a list's stream (0 when
+/// the stream or the group does not exist).
+pub fn pending(conn: &mut impl redis::ConnectionLike, prefix: &str, list: &str, sink: &str) -> u64 {
+    let reply: redis::RedisResult<redis::Value> = redis::cmd("XPENDING")
+        .arg(stream_key(prefix, list))
+        .arg(sink)
+        .query(conn);
+    match reply {
+        Ok(redis::Value::Array(items)) => match items.first() {
+            Some(redis::Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Records waiting in the gateway's lists.
+pub fn waiting(conn: &mut impl redis::ConnectionLike, lists: &[&str]) -> u64 {
+    lists
+        .iter()
+        .map(|l| {
+            redis::cmd("LLEN")
+                .arg(*l)
+                .query::<u64>(conn)
+                .expect("LLEN")
+        })
+        .sum()
+}
+
+/// The state a list leaves once everything is delivered and trimmed: (stream entries,
+/// backlog records counter, batch lists still present). All zero when nothing leaked.
+pub fn leftovers(conn: &mut redis::Connection, prefix: &str, list: &str) -> (u64, i64, usize) {
+    let stream = stream_key(prefix, list);
+    let entries: u64 = redis::cmd("XLEN").arg(&stream).query(conn).expect("XLEN");
+    let records: Option<i64> = redis::cmd("HGET")
+        .arg(format!("{prefix}pump:{{{list}}}:backlog"))
+        .arg("records")
+        .query(conn)
+        .expect("HGET");
+    let batches: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}pump:{{{list}}}:batch:*"))
+        .query(conn)
+        .expect("KEYS");
+    (entries, records.unwrap_or(0), batches.len())
+}
