@@ -3,12 +3,13 @@
 
 use crate::config::Config;
 use crate::deliver::Shared;
-use crate::deliver::{SinkPipeline, SinkPlan, StatsSnapshot};
+use crate::deliver::{SinkPlan, SinkStats, StatsSnapshot, Supervisor};
 use crate::source::{
     Claimer, Connector, Keys, RedisConn, ensure_groups, forget_group, stream_state, trim,
 };
 use anyhow::Context;
 use redis::AsyncCommands;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -111,19 +112,18 @@ pub async fn run(
             .connect()
             .await
             .context("opening a reader connection")?;
-        pipelines.push((
-            plan.name.clone(),
-            SinkPipeline::spawn(
-                plan,
-                sink_config,
-                sink,
-                read_conn,
-                conn.clone(),
-                &shared,
-                shutdown.clone(),
-                hard.clone(),
-            ),
-        ));
+        let stats = Arc::new(SinkStats::default());
+        let supervisor = Supervisor {
+            plan: plan.clone(),
+            config: sink_config.clone(),
+            read_conn,
+            write_conn: conn.clone(),
+            shared: shared.clone(),
+            stats: stats.clone(),
+            read_shutdown: shutdown.clone(),
+            hard_shutdown: hard.clone(),
+        };
+        pipelines.push((plan.name.clone(), stats, tokio::spawn(supervisor.run(sink))));
     }
     tracing::info!(consumer = %consumer, sinks = pipelines.len(), drain = opts.drain, "pump running");
 
@@ -186,15 +186,12 @@ pub async fn run(
         sinks: Vec::new(),
         drained,
     };
-    for (name, p) in pipelines {
-        let stats = p.stats.clone();
+    for (name, stats, mut task) in pipelines {
         let left = deadline.saturating_duration_since(Instant::now());
-        let join = p.join();
-        tokio::pin!(join);
-        if tokio::time::timeout(left, &mut join).await.is_err() {
+        if tokio::time::timeout(left, &mut task).await.is_err() {
             tracing::warn!(sink = %name, "in-flight batch did not finish within the shutdown timeout; it stays pending in Redis for the next run");
             hard.cancel();
-            let _ = join.await;
+            let _ = task.await;
         }
         summary.sinks.push((name, stats.snapshot()));
     }

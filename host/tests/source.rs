@@ -1,7 +1,9 @@
 //! The claim and trim scripts against a real Redis: what moves where, atomically.
 
 use pump::config::SourceConfig;
-use pump::source::{Claimer, Connector, Keys, RedisConn, SourceKey, ensure_groups, stream_state, trim};
+use pump::source::{
+    Claimer, Connector, Keys, RedisConn, SourceKey, ensure_groups, stream_state, trim,
+};
 use redis::AsyncCommands;
 
 fn redis_url() -> String {
@@ -10,11 +12,26 @@ fn redis_url() -> String {
 
 async fn setup(test: &str) -> (RedisConn, SourceKey) {
     let prefix = format!("t-src-{test}-{}-", std::process::id());
-    let conn = Connector::new(&SourceConfig::new(redis_url())).unwrap().connect().await.unwrap();
-    let keys = Keys::new(&prefix, &format!("{prefix}uptime"), &format!("{prefix}pump"));
+    let conn = Connector::new(&SourceConfig::new(redis_url()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let keys = Keys::new(
+        &prefix,
+        &format!("{prefix}uptime"),
+        &format!("{prefix}pump"),
+    );
     let key = keys.sources()[0].clone();
     let mut c = conn.clone();
-    let _: () = redis::cmd("DEL").arg(&key.list).arg(&key.stream).arg(&key.backlog).arg(&key.sizes).query_async(&mut c).await.unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(&key.list)
+        .arg(&key.stream)
+        .arg(&key.backlog)
+        .arg(&key.sizes)
+        .query_async(&mut c)
+        .await
+        .unwrap();
     (conn, key)
 }
 
@@ -38,7 +55,10 @@ async fn nothing_is_claimed_before_a_sink_can_read_it() {
     let round = claimer.round().await.unwrap();
     assert_eq!(round.claimed, 0);
     let left: u64 = conn.llen(&key.list).await.unwrap();
-    assert_eq!(left, 10, "records stay in the gateway's list while no group exists");
+    assert_eq!(
+        left, 10,
+        "records stay in the gateway's list while no group exists"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +73,10 @@ async fn a_short_list_is_claimed_whole_and_loses_the_gateway_ttl() {
     let exists: bool = conn.exists(&key.list).await.unwrap();
     assert!(!exists);
     let batch = batch_of(&mut conn, &key, 0).await;
-    assert_eq!(batch, (0..10).map(|i| format!("record-{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        batch,
+        (0..10).map(|i| format!("record-{i}")).collect::<Vec<_>>()
+    );
     let entries: redis::streams::StreamRangeReply = conn.xrange_all(&key.stream).await.unwrap();
     let name: String = entries.ids[0].get("b").unwrap();
     let ttl: i64 = conn.ttl(&name).await.unwrap();
@@ -75,7 +98,10 @@ async fn a_long_list_is_claimed_a_batch_at_a_time_in_order() {
     for nth in 0..3 {
         all.extend(batch_of(&mut conn, &key, nth).await);
     }
-    assert_eq!(all, (0..250).map(|i| format!("record-{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        all,
+        (0..250).map(|i| format!("record-{i}")).collect::<Vec<_>>()
+    );
     let state = stream_state(&mut conn, &key).await.unwrap();
     assert_eq!((state.entries, state.records), (3, 250));
     assert!(state.bytes > 0);
@@ -90,7 +116,10 @@ async fn the_backlog_limit_stops_claiming() {
     assert_eq!(claimer.round().await.unwrap().claimed, 100);
     assert_eq!(claimer.round().await.unwrap().claimed, 100);
     let stalled = claimer.round().await.unwrap();
-    assert_eq!((stalled.claimed, stalled.stalled, stalled.remaining), (0, 1, 100));
+    assert_eq!(
+        (stalled.claimed, stalled.stalled, stalled.remaining),
+        (0, 1, 100)
+    );
 }
 
 #[tokio::test]
@@ -107,12 +136,21 @@ async fn trim_keeps_what_any_group_still_needs_and_frees_the_rest() {
     let ids: Vec<String> = entries.ids.iter().map(|e| e.id.clone()).collect();
     let batches: Vec<String> = entries.ids.iter().map(|e| e.get("b").unwrap()).collect();
     for group in ["a", "b"] {
-        let opts = redis::streams::StreamReadOptions::default().group(group, "c1").count(10);
-        let _: redis::streams::StreamReadReply = conn.xread_options(&[&key.stream], &[">"], &opts).await.unwrap();
+        let opts = redis::streams::StreamReadOptions::default()
+            .group(group, "c1")
+            .count(10);
+        let _: redis::streams::StreamReadReply = conn
+            .xread_options(&[&key.stream], &[">"], &opts)
+            .await
+            .unwrap();
     }
     // Group a acknowledges everything, group b only the first entry.
     let _: i64 = conn.xack(&key.stream, "a", &ids).await.unwrap();
-    assert_eq!(trim(&mut conn, &key).await.unwrap(), 0, "b still needs every entry");
+    assert_eq!(
+        trim(&mut conn, &key).await.unwrap(),
+        0,
+        "b still needs every entry"
+    );
     let _: i64 = conn.xack(&key.stream, "b", &ids[..1]).await.unwrap();
     assert_eq!(trim(&mut conn, &key).await.unwrap(), 1);
     let freed: bool = conn.exists(&batches[0]).await.unwrap();

@@ -119,3 +119,23 @@ pub fn count_lines(path: &Path) -> usize {
         }
     }
 }
+
+/// Waits (at most `limit`) until the files hold every expected record; returns what they
+/// hold then, complete or not.
+pub fn wait_for_records(
+    files: &[&Path],
+    expected: &HashSet<String>,
+    limit: std::time::Duration,
+) -> Delivered {
+    let mut last_lines = usize::MAX;
+    crate::wait_for(limit, || {
+        // Reading and parsing is costly: only when enough new lines arrived.
+        let lines: usize = files.iter().map(|f| count_lines(f)).sum();
+        if lines < expected.len() || lines == last_lines {
+            return false;
+        }
+        last_lines = lines;
+        Delivered::read(files).missing(expected).is_empty()
+    });
+    Delivered::read(files)
+}

@@ -2,7 +2,14 @@
 //! private ones on free ports for tests that stop, restart or cluster them), gateway
 //! traffic, and reading what the sinks wrote.
 
+mod delivered;
+mod state;
+
+pub use delivered::{Delivered, count_lines, wait_for_records};
+pub use state::{leftovers, pending, stream_key, waiting};
+
 use pump_record::{AnalyticsRecord, Timestamp, gateway};
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -102,6 +109,25 @@ pub fn push(conn: &mut impl redis::ConnectionLike, list: &str, values: &[Vec<u8>
     }
 }
 
+/// Pushes records round-robin over `lists`, each encoded for its list; returns their paths
+/// (what the sinks must deliver).
+pub fn push_records(
+    conn: &mut impl redis::ConnectionLike,
+    lists: &[&str],
+    records: &[AnalyticsRecord<'_>],
+) -> HashSet<String> {
+    for (k, list) in lists.iter().enumerate() {
+        let values: Vec<Vec<u8>> = records
+            .iter()
+            .skip(k)
+            .step_by(lists.len())
+            .map(|r| encode_for(list, r))
+            .collect();
+        push(conn, list, &values);
+    }
+    records.iter().map(|r| r.path.to_string()).collect()
+}
+
 /// The JSON lines of a file (empty if it does not exist).
 pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
     let Ok(f) = std::fs::File::open(path) else {
@@ -164,6 +190,19 @@ pub fn source_toml(url: &str, prefix: &str, extra: &str) -> String {
     format!(
         "[source]\nredis_url = \"{url}\"\nkey_prefix = \"{prefix}\"\nuptime_key = \"{prefix}uptime\"\nstate_prefix = \"{prefix}pump\"\npoll_interval = \"100ms\"\npending_timeout = \"2s\"\n{extra}\n"
     )
+}
+
+/// A `[sinks.<name>]` table for a file sink writing to `path`, with extra options.
+pub fn file_sink(name: &str, path: &Path, extra: &str) -> String {
+    format!(
+        "\n[sinks.{name}]\ntype = \"file\"\npath = {:?}\n{extra}\n",
+        path.display().to_string()
+    )
+}
+
+/// Whether a log file contains `needle`.
+pub fn log_contains(log: &Path, needle: &str) -> bool {
+    std::fs::read_to_string(log).is_ok_and(|s| s.contains(needle))
 }
 
 /// Runs `pump` with arguments to completion (at most `limit`), returning its output.
@@ -231,6 +270,11 @@ impl Running {
             .spawn()
             .expect("spawn pump");
         Running { child }
+    }
+
+    /// Its process ID (which is also in its default consumer name).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no chance to finish anything.

@@ -46,9 +46,11 @@ pub fn leftovers(conn: &mut redis::Connection, prefix: &str, list: &str) -> (u64
         .arg("records")
         .query(conn)
         .expect("HGET");
-    let batches: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}pump:{{{list}}}:batch:*"))
-        .query(conn)
-        .expect("KEYS");
-    (entries, records.unwrap_or(0), batches.len())
+    let batches = redis::Commands::scan_match::<_, String>(
+        conn,
+        format!("{prefix}pump:{{{list}}}:batch:*"),
+    )
+    .expect("SCAN")
+    .count();
+    (entries, records.unwrap_or(0), batches)
 }

@@ -35,10 +35,7 @@ pub struct BenchArgs {
 
 pub fn run(args: BenchArgs) -> ExitCode {
     super::init_logging("warn", false);
-    match super::runtime().and_then(|rt| rt.block_on(bench(args))) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::failure(e),
-    }
+    super::block_on(bench(args))
 }
 
 /// Distinct realistic records, encoded as the gateway encodes them.

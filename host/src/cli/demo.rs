@@ -32,10 +32,7 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> ExitCode {
     super::init_logging("warn", false);
-    match super::runtime().and_then(|rt| rt.block_on(demo(args))) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::failure(e),
-    }
+    super::block_on(demo(args))
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {

@@ -1,8 +1,6 @@
 //! `pump dlq`: the sinks' dead letters.
 
 use crate::deliver::dlq;
-use crate::source::{Connector, Keys};
-use anyhow::Context;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,11 +59,7 @@ pub fn run(cmd: DlqCommand) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let result = super::runtime().and_then(|rt| rt.block_on(execute(&config, cmd)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::failure(e),
-    }
+    super::block_on(execute(&config, cmd))
 }
 
 fn check_sink(config: &crate::config::Config, sink: &str) -> anyhow::Result<()> {
@@ -81,13 +75,7 @@ fn check_sink(config: &crate::config::Config, sink: &str) -> anyhow::Result<()> 
 }
 
 async fn execute(config: &crate::config::Config, cmd: DlqCommand) -> anyhow::Result<()> {
-    let src = &config.source;
-    let connector = Connector::new(src).context("source.redis_url")?;
-    let mut conn = connector
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {}", connector.display()))?;
-    let keys = Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix);
+    let (mut conn, keys) = super::connect(config).await?;
     match cmd {
         DlqCommand::Count { sink, .. } => {
             if let Some(s) = &sink {

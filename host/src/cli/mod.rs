@@ -98,6 +98,31 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Runs a command's future to completion and turns its result into an exit code.
+fn block_on(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    match runtime().and_then(|rt| rt.block_on(fut)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => failure(e),
+    }
+}
+
+/// Connects to the config's Redis for a one-off command, with the pump's key names.
+async fn connect(
+    config: &crate::config::Config,
+) -> anyhow::Result<(crate::source::RedisConn, crate::source::Keys)> {
+    use anyhow::Context;
+    let src = &config.source;
+    let connector = crate::source::Connector::new(src).context("source.redis_url")?;
+    let conn = connector
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {}", connector.display()))?;
+    Ok((
+        conn,
+        crate::source::Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix),
+    ))
+}
+
 /// Loads the config for a command that talks to Redis, with logging set up from it.
 fn load_for_command(path: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
     match crate::config::load(path) {

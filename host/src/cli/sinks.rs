@@ -1,7 +1,6 @@
 //! `pump sinks`: the sinks' consumer groups in Redis.
 
-use crate::source::{Connector, Keys, forget_group};
-use anyhow::Context;
+use crate::source::forget_group;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,31 +24,16 @@ pub fn run(cmd: SinksCommand) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let result = super::runtime().and_then(|rt| {
-        rt.block_on(async {
-            let src = &config.source;
-            let connector = Connector::new(src).context("source.redis_url")?;
-            let mut conn = connector
-                .connect()
-                .await
-                .with_context(|| format!("connecting to {}", connector.display()))?;
-            let keys = Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix);
-            let mut removed = 0;
-            for k in keys
-                .sources()
-                .iter()
-                .chain(std::iter::once(&keys.replay(&name)))
-            {
-                if forget_group(&mut conn, k, &name).await? {
-                    removed += 1;
-                }
+    super::block_on(async {
+        let (mut conn, keys) = super::connect(&config).await?;
+        let replay = keys.replay(&name);
+        let mut removed = 0;
+        for k in keys.sources().iter().chain(std::iter::once(&replay)) {
+            if forget_group(&mut conn, k, &name).await? {
+                removed += 1;
             }
-            println!("removed the consumer group `{name}` from {removed} stream(s)");
-            Ok::<_, anyhow::Error>(())
-        })
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::failure(e),
-    }
+        }
+        println!("removed the consumer group `{name}` from {removed} stream(s)");
+        Ok(())
+    })
 }

@@ -12,6 +12,7 @@ mod reader;
 mod retry;
 mod shape;
 mod stats;
+mod supervisor;
 mod worker;
 
 pub use entry::Entry;
@@ -19,3 +20,4 @@ pub use pipeline::{Shared, SinkPipeline, SinkPlan};
 pub use retry::Backoff;
 pub use shape::Shaper;
 pub use stats::{SinkStats, StatsSnapshot};
+pub use supervisor::Supervisor;

@@ -61,16 +61,14 @@ impl SinkPlan {
 
 /// The running tasks of one sink.
 pub struct SinkPipeline {
-    /// The sink's counters.
-    pub stats: Arc<SinkStats>,
-    /// Ends when the sink has handled everything it received.
-    pub worker: JoinHandle<()>,
+    worker: JoinHandle<()>,
     reader: JoinHandle<()>,
     acker: JoinHandle<()>,
     heartbeat: JoinHandle<()>,
 }
 
 /// Connections and signals shared by the pipelines of one process.
+#[derive(Clone)]
 pub struct Shared {
     pub source: SourceConfig,
     pub consumer: String,
@@ -86,6 +84,7 @@ impl SinkPipeline {
         plan: &SinkPlan,
         config: &SinkConfig,
         sink: Box<dyn Sink>,
+        stats: Arc<SinkStats>,
         read_conn: RedisConn,
         write_conn: RedisConn,
         shared: &Shared,
@@ -93,7 +92,6 @@ impl SinkPipeline {
         hard_shutdown: CancellationToken,
     ) -> SinkPipeline {
         let o = &config.options;
-        let stats = Arc::new(SinkStats::default());
         let inflight = Arc::new(InFlight::default());
         let batch_size = shared.source.batch_size.max(1);
         // Enough entries for two batches: one being written while the next is read.
@@ -160,7 +158,6 @@ impl SinkPipeline {
             hard_shutdown,
         ));
         SinkPipeline {
-            stats,
             reader: tokio::spawn(reader.run()),
             worker: tokio::spawn(worker.run()),
             acker: tokio::spawn(acker.run()),
@@ -168,13 +165,19 @@ impl SinkPipeline {
         }
     }
 
-    /// Waits for the reader and worker to finish, then stops the heartbeat.
-    pub async fn join(self) {
+    /// Waits for the reader, worker and acker to finish, then stops the heartbeat. Returns
+    /// `false` if the worker died (a panic in the sink): its entries stay pending.
+    pub async fn join(self) -> bool {
+        let worker = self.worker.await;
         let _ = self.reader.await;
-        if let Err(e) = self.worker.await {
-            tracing::error!(error = %e, "a sink's worker failed; its entries stay pending and will be delivered again");
-        }
         let _ = self.acker.await;
         self.heartbeat.abort();
+        match worker {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "a sink's worker failed; its batches in flight stay pending");
+                false
+            }
+        }
     }
 }

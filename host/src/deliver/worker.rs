@@ -104,10 +104,6 @@ impl Worker {
             }
             SinkStats::add(&self.stats.dead_lettered, n);
         }
-        if let Err(e) = self.sink.flush().await {
-            tracing::warn!(sink = %self.name, error = %e, "flush failed; the batch will be delivered again");
-            return;
-        }
         self.ack(entries).await;
     }
 
@@ -120,14 +116,7 @@ impl Worker {
         let mut backoff = Backoff::new(self.retry_initial_backoff, self.retry_max_backoff);
         loop {
             let n = records.len();
-            let outcomes = match tokio::time::timeout(self.timeout, self.sink.write(&records)).await
-            {
-                Ok(o) => o,
-                Err(_) => Outcome::all(
-                    n,
-                    Outcome::Retry(format!("write timed out after {:?}", self.timeout)),
-                ),
-            };
+            let outcomes = self.write_and_flush(&records).await;
             if outcomes.len() != n {
                 tracing::error!(sink = %self.name, expected = n, got = outcomes.len(), "sink returned a wrong number of outcomes; retrying the records without one");
             }
@@ -185,6 +174,30 @@ impl Worker {
             }
             records = again;
             raws = again_raw;
+        }
+    }
+
+    /// One write within the sink's `timeout`, made durable: records the sink wrote count as
+    /// written only once its flush succeeded (otherwise they are retried with the rest).
+    async fn write_and_flush(&mut self, records: &[Record<'_>]) -> Vec<Outcome> {
+        let n = records.len();
+        let write = async {
+            let mut outcomes = self.sink.write(records).await;
+            if outcomes.contains(&Outcome::Written)
+                && let Err(e) = self.sink.flush().await
+            {
+                for o in outcomes.iter_mut().filter(|o| **o == Outcome::Written) {
+                    *o = Outcome::Retry(format!("flush failed: {e}"));
+                }
+            }
+            outcomes
+        };
+        match tokio::time::timeout(self.timeout, write).await {
+            Ok(o) => o,
+            Err(_) => Outcome::all(
+                n,
+                Outcome::Retry(format!("write timed out after {:?}", self.timeout)),
+            ),
         }
     }
 
