@@ -6,11 +6,11 @@ mod delivered;
 mod state;
 
 pub use delivered::{Delivered, count_lines, wait_for_records};
-pub use state::{leftovers, pending, stream_key, waiting};
+pub use state::{backlog_records, dead_letters_key, leftovers, pending, stream_key, waiting};
 
 use pump_record::{AnalyticsRecord, Timestamp, gateway};
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -213,21 +213,40 @@ pub fn pump(args: &[&str], limit: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn pump");
+    // Read both pipes while it runs: a child writing more than a pipe holds would block.
+    let stdout = drain_pipe(child.stdout.take());
+    let stderr = drain_pipe(child.stderr.take());
     let start = Instant::now();
-    loop {
-        if let Some(_status) = child.try_wait().expect("wait") {
-            return child.wait_with_output().expect("output");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
         if start.elapsed() > limit {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
+            let _ = child.wait();
             panic!(
                 "pump {args:?} did not finish within {limit:?}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&stderr.join().unwrap_or_default())
             );
         }
         std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
+}
+
+/// Reads a child's pipe to its end on a thread of its own.
+fn drain_pipe(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf);
+        }
+        buf
+    })
 }
 
 /// `pump run --config <config> --drain`, asserting it exits 0.

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 /// used lists and the records' paths.
 fn feed(url: &str, prefix: &str, n: usize, seed: u64) -> (Vec<String>, HashSet<String>) {
     let (all, _) = lists(prefix);
-    let used: Vec<String> = [0, 1, 2, 5, 12, 21].iter().map(|&i| all[i].clone()).collect();
+    let used: Vec<String> = [0, 1, 2, 5, 12, 21]
+        .iter()
+        .map(|&i| all[i].clone())
+        .collect();
     let refs: Vec<&str> = used.iter().map(String::as_str).collect();
     let expected = push_records(&mut redis(url), &refs, &records(n, seed));
     (used, expected)
@@ -99,7 +102,13 @@ fn killed_twice_during_a_drain_loses_nothing() {
 
     let first = run_and_kill(&config, &out, &scratch.path("run1.log"), 3_000, total);
     // The second run starts with the first one's entries still pending on a dead consumer.
-    let second = run_and_kill(&config, &out, &scratch.path("run2.log"), first + 6_000, total);
+    let second = run_and_kill(
+        &config,
+        &out,
+        &scratch.path("run2.log"),
+        first + 6_000,
+        total,
+    );
     drain(&config, Duration::from_secs(150));
 
     let delivered = Delivered::read(&[&out]);

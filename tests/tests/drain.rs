@@ -38,7 +38,11 @@ fn file_sink_gets_exactly_the_valid_records_and_the_dead_letters_the_malformed()
         }
     }
     // No sink takes uptime records here: the uptime list must be left alone.
-    let _: i64 = redis::cmd("RPUSH").arg(&uptime).arg("u").query(&mut conn).unwrap();
+    let _: i64 = redis::cmd("RPUSH")
+        .arg(&uptime)
+        .arg("u")
+        .query(&mut conn)
+        .unwrap();
 
     let scratch = Scratch::new();
     let out = scratch.path("out.jsonl");
@@ -65,8 +69,16 @@ fn file_sink_gets_exactly_the_valid_records_and_the_dead_letters_the_malformed()
     let cfg = config.to_str().unwrap();
     let count = pump(&["dlq", "count", "--config", cfg], Duration::from_secs(30));
     assert!(count.status.success());
-    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), format!("archive\t{bad}"));
-    let listed = pump(&["dlq", "list", "--config", cfg, "--sink", "archive", "--json", "--limit", "100"], Duration::from_secs(30));
+    assert_eq!(
+        String::from_utf8_lossy(&count.stdout).trim(),
+        format!("archive\t{bad}")
+    );
+    let listed = pump(
+        &[
+            "dlq", "list", "--config", cfg, "--sink", "archive", "--json", "--limit", "100",
+        ],
+        Duration::from_secs(30),
+    );
     let dead: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -74,8 +86,17 @@ fn file_sink_gets_exactly_the_valid_records_and_the_dead_letters_the_malformed()
     assert_eq!(dead.len(), bad);
     for d in &dead {
         assert_eq!(d["source"], lists[0].as_str());
-        assert!(d["reason"].as_str().unwrap().contains("undecodable analytics/msgpack record"), "{d}");
+        assert!(
+            d["reason"]
+                .as_str()
+                .unwrap()
+                .contains("undecodable analytics/msgpack record"),
+            "{d}"
+        );
     }
     let left: i64 = redis::cmd("LLEN").arg(&uptime).query(&mut conn).unwrap();
-    assert_eq!(left, 1, "the uptime list is untouched while no sink takes uptime records");
+    assert_eq!(
+        left, 1,
+        "the uptime list is untouched while no sink takes uptime records"
+    );
 }

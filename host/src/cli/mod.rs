@@ -43,6 +43,9 @@ enum Command {
 
 /// Runs a parsed command line; returns the process's exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    // One TLS crypto provider for the process (`rediss://`), chosen here rather than by
+    // whichever crate features happen to be enabled.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.command {
         Command::Validate { config } => match crate::config::load(&config) {
             Ok(c) => {

@@ -33,6 +33,12 @@ impl InFlight {
         }
     }
 
+    pub fn contains(&self, stream: &Arc<str>, id: &str) -> bool {
+        self.ids
+            .lock()
+            .is_ok_and(|m| m.get(stream).is_some_and(|set| set.contains(id)))
+    }
+
     fn snapshot(&self) -> Vec<(Arc<str>, Vec<String>)> {
         match self.ids.lock() {
             Ok(m) => m

@@ -148,10 +148,17 @@ impl Reader {
                     .conn
                     .xautoclaim_options(&*s.stream, &self.group, &self.consumer, idle, &start, opts)
                     .await?;
-                if !reply.claimed.is_empty() {
-                    tracing::info!(sink = %self.group, stream = %s.stream, entries = reply.claimed.len(), "took over entries pending on an unresponsive consumer");
+                // XAUTOCLAIM also returns this consumer's own idle entries: those still in
+                // flight here are being handled and must not be forwarded a second time.
+                let stale: Vec<StreamId> = reply
+                    .claimed
+                    .into_iter()
+                    .filter(|sid| !self.inflight.contains(&s.stream, &sid.id))
+                    .collect();
+                if !stale.is_empty() {
+                    tracing::info!(sink = %self.group, stream = %s.stream, entries = stale.len(), "took over entries pending on an unresponsive consumer");
                 }
-                total += self.forward(s, reply.claimed).await;
+                total += self.forward(s, stale).await;
                 if reply.next_stream_id == "0-0" || self.tx.is_closed() {
                     break;
                 }
@@ -198,6 +205,12 @@ impl Reader {
         if ids.is_empty() {
             return 0;
         }
+        // From now on the entries are pending on this consumer: the heartbeat must keep them
+        // alive while they wait for their batches or for room in the worker's queue, or the
+        // next take-over would hand them out (to this very consumer) a second time.
+        for sid in &ids {
+            self.inflight.add(&s.stream, &sid.id);
+        }
         let mut pipe = redis::pipe();
         for sid in &ids {
             let batch = field_text(&sid.map, "b").unwrap_or_default();
@@ -209,13 +222,17 @@ impl Reader {
                 Err(e) => {
                     tracing::warn!(sink = %self.group, stream = %s.stream, error = %e, "cannot read claimed batches; retrying");
                     if crate::shutdown::sleep(&self.shutdown, Duration::from_millis(500)).await {
+                        for sid in &ids {
+                            self.inflight.remove(&s.stream, &sid.id);
+                        }
                         return 0;
                     }
                 }
             }
         };
         let mut sent = 0;
-        for (sid, records) in ids.into_iter().zip(batches) {
+        let names: Vec<String> = ids.iter().map(|sid| sid.id.clone()).collect();
+        for (i, (sid, records)) in ids.into_iter().zip(batches).enumerate() {
             let (source, format) = if s.replay {
                 let src = field_text(&sid.map, "src").unwrap_or_default();
                 let fmt = field_text(&sid.map, "fmt").and_then(|f| RecordFormat::parse(&f));
@@ -229,9 +246,9 @@ impl Reader {
             if records.is_empty() {
                 let _: redis::RedisResult<i64> =
                     self.conn.xack(&*s.stream, &self.group, &[&sid.id]).await;
+                self.inflight.remove(&s.stream, &sid.id);
                 continue;
             }
-            self.inflight.add(&s.stream, &sid.id);
             let entry = Entry {
                 stream: s.stream.clone(),
                 id: sid.id.clone(),
@@ -240,7 +257,10 @@ impl Reader {
                 records,
             };
             if self.tx.send(entry).await.is_err() {
-                self.inflight.remove(&s.stream, &sid.id);
+                // The worker is gone: these entries stay pending for whoever reads next.
+                for id in &names[i..] {
+                    self.inflight.remove(&s.stream, id);
+                }
                 return sent;
             }
             sent += 1;

@@ -251,9 +251,9 @@ fn decode_all<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) 
                         all.received += d.received;
                         all.filtered += d.filtered;
                     }
-                    Err(_) => {
-                        tracing::error!("a decoding thread panicked; its entries stay pending")
-                    }
+                    // Acknowledging without these records would lose them: fail the worker
+                    // instead; it is restarted and reads its pending batches again.
+                    Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
             all

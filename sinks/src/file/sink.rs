@@ -3,18 +3,25 @@
 //! The path is checked before each batch: when the file was moved away or deleted (log
 //! rotation), the sink reopens the path; when it cannot (its directory is gone), the batch
 //! is retried later rather than written to a file nobody can reach.
+//!
+//! A batch goes to the file in one `write_all` on a blocking thread (tokio's file type
+//! would cut it into 2 MiB writes). A crash in the middle of one can still leave a partial
+//! last line; opening a file that does not end with a newline adds one, so the next batch
+//! starts on a line of its own and only the interrupted line is damaged (its records are
+//! delivered again, since the batch was not acknowledged).
 
 use super::FileConfig;
 use crate::{BuildError, Outcome, Record, Sink};
 use async_trait::async_trait;
-use std::path::PathBuf;
-use tokio::fs::{File, OpenOptions};
-use tokio::io::AsyncWriteExt;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Appends JSON lines to a file.
 pub struct FileSink {
     path: PathBuf,
-    file: File,
+    file: Arc<File>,
     /// (device, inode) of the open file, to notice rotation.
     identity: (u64, u64),
     fsync: bool,
@@ -24,7 +31,7 @@ pub struct FileSink {
 impl FileSink {
     /// Opens (or creates) the file for appending.
     pub async fn open(config: &FileConfig) -> Result<Self, BuildError> {
-        let (file, identity) = open_append(&config.path).await.map_err(|e| {
+        let (file, identity) = open_append(config.path.clone()).await.map_err(|e| {
             BuildError(format!(
                 "cannot open `{}` for appending: {e}; check that its directory exists and is writable",
                 config.path.display()
@@ -55,15 +62,23 @@ impl Sink for FileSink {
         }
         // One write per batch: with O_APPEND, a batch is never interleaved with another
         // process's writes to the same file.
-        let result = async {
-            self.file.write_all(&self.buf).await?;
-            self.file.flush().await?;
-            if self.fsync {
-                self.file.sync_data().await?;
-            }
-            Ok::<_, std::io::Error>(())
-        }
+        let file = self.file.clone();
+        let buf = std::mem::take(&mut self.buf);
+        let fsync = self.fsync;
+        let result = tokio::task::spawn_blocking(move || {
+            let r = (&*file)
+                .write_all(&buf)
+                .and_then(|()| if fsync { file.sync_data() } else { Ok(()) });
+            (r, buf)
+        })
         .await;
+        let result = match result {
+            Ok((r, buf)) => {
+                self.buf = buf;
+                r
+            }
+            Err(e) => Err(std::io::Error::other(e)),
+        };
         match result {
             Ok(()) => Outcome::all(batch.len(), Outcome::Written),
             Err(e) => Outcome::all(
@@ -71,10 +86,6 @@ impl Sink for FileSink {
                 Outcome::Retry(format!("writing to `{}`: {e}", self.path.display())),
             ),
         }
-    }
-
-    async fn close(&mut self) {
-        let _ = self.file.flush().await;
     }
 }
 
@@ -85,8 +96,7 @@ impl FileSink {
             .ok()
             .map(|m| identity(&m));
         if current != Some(self.identity) {
-            let (file, identity) = open_append(&self.path).await?;
-            let _ = self.file.flush().await;
+            let (file, identity) = open_append(self.path.clone()).await?;
             self.file = file;
             self.identity = identity;
             tracing::info!(path = %self.path.display(), "file moved or deleted: reopened");
@@ -95,14 +105,28 @@ impl FileSink {
     }
 }
 
-async fn open_append(path: &std::path::Path) -> std::io::Result<(File, (u64, u64))> {
-    let file = OpenOptions::new()
+async fn open_append(path: PathBuf) -> std::io::Result<(Arc<File>, (u64, u64))> {
+    tokio::task::spawn_blocking(move || open_append_blocking(&path))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+fn open_append_blocking(path: &Path) -> std::io::Result<(Arc<File>, (u64, u64))> {
+    let mut file = OpenOptions::new()
+        .read(true)
         .create(true)
         .append(true)
-        .open(path)
-        .await?;
-    let meta = file.metadata().await?;
-    Ok((file, identity(&meta)))
+        .open(path)?;
+    let meta = file.metadata()?;
+    if meta.len() > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::End(-1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n")?;
+        }
+    }
+    Ok((Arc::new(file), identity(&meta)))
 }
 
 #[cfg(unix)]
@@ -174,6 +198,28 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
         let old = std::fs::read_to_string(root.path().join("old/a.jsonl")).unwrap();
         assert_eq!(old.lines().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_partial_last_line_is_closed_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        std::fs::write(&path, "{\"complete\":1}\n{\"torn").unwrap();
+        let mut sink = FileSink::open(&FileConfig {
+            path: path.clone(),
+            fsync: false,
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            sink.write(&[Record::Analytics(Box::default())]).await,
+            vec![Outcome::Written]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1], "{\"torn");
+        assert!(serde_json::from_str::<serde_json::Value>(lines[2]).is_ok());
     }
 
     #[tokio::test]
