@@ -28,6 +28,9 @@ pub struct BenchArgs {
     /// Records per claim (`source.batch_size`).
     #[arg(long, default_value_t = 1000)]
     batch_size: usize,
+    /// Most records per sink write (`batch_max_records` of the blackhole sink).
+    #[arg(long, default_value_t = 4000)]
+    sink_batch: usize,
     /// Only measure decoding (no Redis needed).
     #[arg(long)]
     decode_only: bool,
@@ -124,13 +127,16 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
 
     let toml = format!(
-        "[source]\nredis_url = {url:?}\nkey_prefix = \"{prefix}:\"\nuptime_key = \"{prefix}:uptime\"\nstate_prefix = \"{prefix}\"\nbatch_size = {batch}\npoll_interval = \"100ms\"\n\n[sinks.blackhole]\ntype = \"blackhole\"\nbatch_max_records = {batch}\n",
+        "[source]\nredis_url = {url:?}\nkey_prefix = \"{prefix}:\"\nuptime_key = \"{prefix}:uptime\"\nstate_prefix = \"{prefix}\"\nbatch_size = {batch}\npoll_interval = \"100ms\"\n\n[sinks.blackhole]\ntype = \"blackhole\"\nbatch_max_records = {sink_batch}\n",
         url = args.redis_url,
-        batch = args.batch_size
+        batch = args.batch_size,
+        sink_batch = args.sink_batch
     );
     let config = crate::config::parse(&toml, "bench", &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
     reset_peak_rss();
     let rss_before = rss_kib("VmRSS:");
+    let redis_cpu_before = redis_cpu_seconds(&mut conn).await;
+    let cpu_before = process_cpu_seconds();
     let start = Instant::now();
     let summary = engine::run(
         &config,
@@ -148,6 +154,22 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         delivered as f64 / secs,
         mib(total_bytes as f64) / secs
     );
+    if let (Some(a), Some(b), Some(ra), Some(rb)) = (
+        cpu_before,
+        process_cpu_seconds(),
+        redis_cpu_before,
+        redis_cpu_seconds(&mut conn).await,
+    ) {
+        let per = |s: f64| s * 1e6 / delivered.max(1) as f64;
+        println!(
+            "cpu: pump {:.2}s ({:.2} µs/record, {:.0}% of one core), redis {:.2}s ({:.2} µs/record)",
+            b - a,
+            per(b - a),
+            (b - a) / secs * 100.0,
+            rb - ra,
+            per(rb - ra)
+        );
+    }
     if let (Some(before), Some(peak)) = (rss_before, rss_kib("VmHWM:")) {
         println!(
             "memory: {:.0} MiB resident before the drain, peak {:.0} MiB during it",
@@ -160,6 +182,26 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     super::delete_prefixed(&mut conn, &prefix).await?;
     Ok(())
+}
+
+/// User and system CPU time of this process so far.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// User and system CPU time of the Redis server so far (`INFO cpu`).
+async fn redis_cpu_seconds(conn: &mut redis::aio::MultiplexedConnection) -> Option<f64> {
+    let info: String = redis::cmd("INFO").arg("cpu").query_async(conn).await.ok()?;
+    let field = |name: &str| -> Option<f64> {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse().ok())
+    };
+    Some(field("used_cpu_sys")? + field("used_cpu_user")?)
 }
 
 /// Resets the kernel's peak-RSS mark so VmHWM measures the drain alone.

@@ -213,8 +213,15 @@ impl Reader {
         }
         let mut pipe = redis::pipe();
         for sid in &ids {
+            // The entry's slice of its batch list: records `o` to `o + n - 1`.
             let batch = field_text(&sid.map, "b").unwrap_or_default();
-            pipe.cmd("LRANGE").arg(batch).arg(0).arg(-1);
+            let num = |f: &str| field_text(&sid.map, f).and_then(|v| v.parse::<i64>().ok());
+            let offset = num("o").unwrap_or(0);
+            let count = num("n").unwrap_or(0);
+            pipe.cmd("LRANGE")
+                .arg(batch)
+                .arg(offset)
+                .arg(offset + count - 1);
         }
         let batches: Vec<Vec<Vec<u8>>> = loop {
             match pipe.query_async(&mut self.conn).await {

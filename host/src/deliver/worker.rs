@@ -226,22 +226,26 @@ const PARALLEL_DECODE_MIN: usize = 1024;
 
 /// Decodes a batch, on several threads when it is large and the runtime allows blocking.
 fn decode_all<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) -> Decoded<'a> {
-    let total: usize = entries.iter().map(|e| e.records.len()).sum();
+    // Every raw record with its entry, so the work splits evenly whatever the entry sizes.
+    let raws: Vec<(&'a [u8], &'a Entry)> = entries
+        .iter()
+        .flat_map(|e| e.records.iter().map(move |r| (r.as_slice(), e)))
+        .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if total < PARALLEL_DECODE_MIN || threads < 2 || entries.len() < 2 || !multi_thread {
-        return decode_entries(entries, filter, shaper);
+    if raws.len() < PARALLEL_DECODE_MIN || threads < 2 || !multi_thread {
+        return decode_records(&raws, filter, shaper);
     }
-    let per = entries.len().div_ceil(threads);
+    let per = raws.len().div_ceil(threads);
     tokio::task::block_in_place(|| {
         std::thread::scope(|scope| {
-            let mut chunks = entries.chunks(per);
+            let mut chunks = raws.chunks(per);
             let first = chunks.next().unwrap_or(&[]);
             let handles: Vec<_> = chunks
-                .map(|c| scope.spawn(move || decode_entries(c, filter, shaper)))
+                .map(|c| scope.spawn(move || decode_records(c, filter, shaper)))
                 .collect();
-            let mut all = decode_entries(first, filter, shaper);
+            let mut all = decode_records(first, filter, shaper);
             for h in handles {
                 match h.join() {
                     Ok(d) => {
@@ -261,36 +265,35 @@ fn decode_all<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) 
     })
 }
 
-fn decode_entries<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) -> Decoded<'a> {
+fn decode_records<'a>(
+    raws: &[(&'a [u8], &'a Entry)],
+    filter: &RecordFilter,
+    shaper: &Shaper,
+) -> Decoded<'a> {
     let mut out = Decoded {
         dead: Vec::new(),
-        records: Vec::with_capacity(entries.iter().map(|e| e.records.len()).sum()),
-        raws: Vec::new(),
-        received: 0,
+        records: Vec::with_capacity(raws.len()),
+        raws: Vec::with_capacity(raws.len()),
+        received: raws.len() as u64,
         filtered: 0,
     };
-    out.raws.reserve(out.records.capacity());
-    for entry in entries {
-        for raw in &entry.records {
-            let raw = raw.as_slice();
-            out.received += 1;
-            match decode(entry.format, raw) {
-                Ok(mut record) => {
-                    if !filter.passes(&record) {
-                        out.filtered += 1;
-                        continue;
-                    }
-                    shaper.apply(&mut record);
-                    out.records.push(record);
-                    out.raws.push((raw, entry));
+    for &(raw, entry) in raws {
+        match decode(entry.format, raw) {
+            Ok(mut record) => {
+                if !filter.passes(&record) {
+                    out.filtered += 1;
+                    continue;
                 }
-                Err(e) => out.dead.push(DeadLetter {
-                    source: &entry.source,
-                    format: entry.format,
-                    reason: e.to_string(),
-                    record: raw,
-                }),
+                shaper.apply(&mut record);
+                out.records.push(record);
+                out.raws.push((raw, entry));
             }
+            Err(e) => out.dead.push(DeadLetter {
+                source: &entry.source,
+                format: entry.format,
+                reason: e.to_string(),
+                record: raw,
+            }),
         }
     }
     out

@@ -7,6 +7,12 @@ use redis::Script;
 
 const CLAIM: &str = include_str!("scripts/claim.lua");
 
+/// Most entries one claim creates. A list that fits is renamed whole (O(1), where a partial
+/// claim copies records); the cost of a large claim is that its batch list is freed only
+/// once all its entries are acknowledged, which keeps no more in Redis than the gateway's
+/// list held already.
+const ENTRIES_PER_CLAIM: usize = 1024;
+
 /// What one claim round did over every source key.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimRound {
@@ -65,7 +71,8 @@ impl Claimer {
                 .key(&k.sizes)
                 .arg(self.batch_size)
                 .arg(self.max_records)
-                .arg(self.max_bytes);
+                .arg(self.max_bytes)
+                .arg(self.batch_size.saturating_mul(ENTRIES_PER_CLAIM));
             async move { inv.invoke_async::<(i64, u64)>(&mut conn).await }
         }))
         .await;
@@ -99,7 +106,7 @@ impl Claimer {
                     let n = n.max(0) as u64;
                     round.claimed += n;
                     round.remaining += remaining;
-                    if n as usize >= self.batch_size && remaining > 0 {
+                    if remaining > 0 {
                         round.more = true;
                     }
                 }

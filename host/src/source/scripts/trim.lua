@@ -39,9 +39,11 @@ end
 local bound = string.format('%.0f-%.0f', bms, bseq)
 local trimmed = redis.call('XTRIM', KEYS[1], 'MINID', bound)
 
--- Free the batches of entries below the bound and subtract their sizes. (Batch names share
--- the stream's hash tag, so they live in this slot.)
+-- Subtract the sizes of entries below the bound, and free their batches. Entries of one
+-- batch are consecutive; a batch is freed once no remaining entry names it. (Batch names
+-- share the stream's hash tag, so they live in this slot.)
 local records, bytes = 0, 0
+local last = nil
 while true do
   local head = redis.call('LINDEX', KEYS[3], 0)
   if not head then
@@ -53,13 +55,23 @@ while true do
   else
     local ims, iseq = parse(id)
     if not less(ims, iseq, bms, bseq) then
+      if last and last ~= key then
+        redis.call('UNLINK', last)
+      end
+      last = nil
       break
     end
     redis.call('LPOP', KEYS[3])
-    redis.call('UNLINK', key)
+    if last and last ~= key then
+      redis.call('UNLINK', last)
+    end
+    last = key
     records = records + tonumber(n)
     bytes = bytes + tonumber(b)
   end
+end
+if last then
+  redis.call('UNLINK', last)
 end
 if records > 0 then
   redis.call('HINCRBY', KEYS[2], 'records', -records)
