@@ -29,7 +29,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1000)]
     batch_size: usize,
     /// Most records per sink write (`batch_max_records` of the blackhole sink).
-    #[arg(long, default_value_t = 4000)]
+    #[arg(long, default_value_t = 1000)]
     sink_batch: usize,
     /// Only measure decoding (no Redis needed).
     #[arg(long)]
