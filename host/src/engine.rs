@@ -1,9 +1,10 @@
 //! `pump run`: starts the claimer and one delivery pipeline per sink, and stops them in
 //! order: claiming and reading first, then the batches in flight are finished.
 
+use crate::admin::{Health, Metrics, monitor, serve};
 use crate::config::Config;
 use crate::deliver::Shared;
-use crate::deliver::{SinkPlan, SinkStats, StatsSnapshot, Supervisor};
+use crate::deliver::{SinkPlan, StatsSnapshot, Supervisor};
 use crate::source::{
     Claimer, Connector, Keys, RedisConn, ensure_groups, forget_group, stream_state, trim,
 };
@@ -54,9 +55,26 @@ pub async fn run(
 ) -> anyhow::Result<RunSummary> {
     let src = &config.source;
     let connector = Connector::new(src).context("source.redis_url")?;
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::new(
+        config
+            .admin
+            .as_ref()
+            .map_or(Duration::from_secs(60), |a| a.unhealthy_after),
+    ));
+    // The endpoint comes up first, so that it can say what the pump is waiting for.
+    let admin = match &config.admin {
+        Some(a) => Some(
+            serve(a.listen, health.clone(), metrics.clone(), shutdown.clone())
+                .await
+                .with_context(|| format!("admin.listen: cannot listen on {}", a.listen))?,
+        ),
+        None => None,
+    };
     let Some(mut conn) = connector.connect_with_retry(&shutdown).await else {
         return Ok(RunSummary::default());
     };
+    health.set_redis(Ok(()));
     tracing::info!(redis = connector.display(), "connected to Redis");
     let keys = Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix);
     let _: redis::RedisResult<()> = conn.set(Keys::VERSION_KEY, format!("pump {VERSION}")).await;
@@ -112,7 +130,7 @@ pub async fn run(
             .connect()
             .await
             .context("opening a reader connection")?;
-        let stats = Arc::new(SinkStats::default());
+        let stats = metrics.sink(&plan.name);
         let supervisor = Supervisor {
             plan: plan.clone(),
             config: sink_config.clone(),
@@ -127,7 +145,21 @@ pub async fn run(
     }
     tracing::info!(consumer = %consumer, sinks = pipelines.len(), drain = opts.drain, "pump running");
 
-    let claimed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    health.set_sinks(
+        pipelines
+            .iter()
+            .map(|(name, stats, _)| (name.clone(), stats.clone()))
+            .collect(),
+    );
+    let monitor = config.admin.as_ref().map(|_| {
+        tokio::spawn(monitor(
+            conn.clone(),
+            plans.clone(),
+            health.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        ))
+    });
     let claim_keys: Vec<_> = {
         let mut ks: Vec<_> = plans
             .iter()
@@ -147,7 +179,7 @@ pub async fn run(
         ),
         wake_tx,
         src.poll_interval,
-        claimed.clone(),
+        metrics.clone(),
         shutdown.clone(),
     ));
     let maintenance = tokio::spawn(maintenance_loop(
@@ -174,6 +206,10 @@ pub async fn run(
     };
 
     shutdown.cancelled().await;
+    health.set_not_ready();
+    if let Some(m) = monitor {
+        m.abort();
+    }
     let _ = claimer.await;
     maintenance.abort();
     let drained = match drained {
@@ -182,7 +218,7 @@ pub async fn run(
     };
     let deadline = Instant::now() + opts.shutdown_timeout;
     let mut summary = RunSummary {
-        claimed: claimed.load(std::sync::atomic::Ordering::Relaxed),
+        claimed: metrics.claimed.get(),
         sinks: Vec::new(),
         drained,
     };
@@ -201,6 +237,9 @@ pub async fn run(
             let _ = trim(&mut conn, k).await;
         }
     }
+    if let Some(admin) = admin {
+        let _ = admin.await;
+    }
     Ok(summary)
 }
 
@@ -208,7 +247,7 @@ async fn claim_loop(
     mut claimer: Claimer,
     wake: watch::Sender<u64>,
     poll: Duration,
-    claimed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(100);
@@ -216,8 +255,9 @@ async fn claim_loop(
         let wait = match claimer.round().await {
             Ok(round) => {
                 backoff = Duration::from_millis(100);
+                metrics.backlog_stalls.inc_by(round.newly_stalled as u64);
                 if round.claimed > 0 {
-                    claimed.fetch_add(round.claimed, std::sync::atomic::Ordering::Relaxed);
+                    metrics.claimed.inc_by(round.claimed);
                     wake.send_modify(|n| *n = n.wrapping_add(1));
                 }
                 if round.more { Duration::ZERO } else { poll }

@@ -5,6 +5,7 @@
 //! formats to records) → [`route`] (per-sink filters) → [`deliver`] (per-sink batches,
 //! retries, dead letters, acknowledgement) → `pump_sinks` (the outputs).
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod decode;

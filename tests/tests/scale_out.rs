@@ -74,7 +74,10 @@ fn two_processes_with_the_same_sink_share_the_work_without_duplicates() {
     let expected = push_records(&mut redis(&url), &used, &records(40_000, 32));
 
     let scratch = Scratch::new();
-    let source = source_toml(&url, &prefix, "batch_size = 200");
+    // Live consumers never take over each other's batches; a short takeover time would
+    // only measure how the machine schedules two busy processes.
+    let source = source_toml(&url, &prefix, "batch_size = 200")
+        .replace("pending_timeout = \"2s\"", "pending_timeout = \"20s\"");
     // One sink, `shared`, run by two processes: each writes where its own config says.
     let outs = [scratch.path("p1.jsonl"), scratch.path("p2.jsonl")];
     let configs: Vec<_> = outs
@@ -91,7 +94,13 @@ fn two_processes_with_the_same_sink_share_the_work_without_duplicates() {
 
     let got = Delivered::read(&[&outs[0], &outs[1]]);
     let dups = got.assert_complete(&expected, "the two processes together");
-    assert_eq!(dups, 0, "{dups} records were written twice");
+    let logs: String = (0..2)
+        .map(|i| {
+            std::fs::read_to_string(scratch.path(&format!("pump-{i}.log"))).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    assert_eq!(dups, 0, "{dups} records were written twice; logs:\n{logs}");
     let shares = outs.map(|o| count_lines(&o));
     eprintln!("records written by each process: {shares:?}");
     assert!(

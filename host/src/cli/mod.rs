@@ -5,6 +5,7 @@ mod demo;
 mod dlq;
 mod run;
 mod sinks;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ enum Command {
     /// List, count, re-queue or purge the dead letters of the sinks.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
+    /// Show every gateway key's backlog and every sink's lag, pending entries, dead letters
+    /// and live consumers, as Redis has them (all pumps sharing it).
+    Status(status::StatusArgs),
     /// Manage the sinks' state in Redis.
     #[command(subcommand)]
     Sinks(sinks::SinksCommand),
@@ -62,6 +66,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Dlq(cmd) => dlq::run(cmd),
         Command::Sinks(cmd) => sinks::run(cmd),
+        Command::Status(args) => status::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
     }

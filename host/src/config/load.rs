@@ -4,7 +4,7 @@
 use super::env::{self, Override};
 use super::errors::{ConfigError, Positions, Problem, file_location};
 use super::locate::{Seg, dotted, path_at};
-use super::{Config, LogConfig, SourceConfig, interpolate, sinks, validate};
+use super::{AdminConfig, Config, LogConfig, SourceConfig, interpolate, sinks, validate};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::collections::BTreeSet;
@@ -103,6 +103,8 @@ struct Top {
     source: SourceConfig,
     #[serde(default)]
     log: LogConfig,
+    #[serde(default)]
+    admin: Option<AdminConfig>,
     /// Never present here; declared so serde lists it among the valid top-level keys.
     #[serde(default)]
     #[allow(dead_code)]
@@ -129,5 +131,6 @@ fn read(doc: Spanned<DeTable<'_>>) -> Result<Config, Problem> {
         source: top.source,
         sinks: sinks::read_all(sinks, root)?,
         log: top.log,
+        admin: top.admin,
     })
 }

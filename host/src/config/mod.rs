@@ -41,6 +41,19 @@ pub struct Config {
     pub sinks: Vec<SinkConfig>,
     /// `[log]`: the pump's own logging.
     pub log: LogConfig,
+    /// `[admin]`: the health, readiness and metrics endpoint (absent: not served).
+    pub admin: Option<AdminConfig>,
+}
+
+/// `[admin]`: the HTTP endpoint for health checks and Prometheus.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Address to listen on, e.g. `"127.0.0.1:8083"` (Tyk Pump's health port).
+    pub listen: std::net::SocketAddr,
+    /// How long a sink may fail to write before `/health` reports it (default 60s).
+    #[serde(default = "defaults::unhealthy_after", with = "duration")]
+    pub unhealthy_after: Duration,
 }
 
 /// `[source]`: where the analytics are read from and how the pump keeps its own state there.
@@ -322,6 +335,9 @@ mod defaults {
     }
     pub(super) fn retry_max_backoff() -> Duration {
         Duration::from_secs(30)
+    }
+    pub(super) fn unhealthy_after() -> Duration {
+        Duration::from_secs(60)
     }
     pub(super) fn log_level() -> String {
         "info".to_owned()

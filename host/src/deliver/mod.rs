@@ -19,5 +19,5 @@ pub use entry::Entry;
 pub use pipeline::{Shared, SinkPipeline, SinkPlan};
 pub use retry::Backoff;
 pub use shape::Shaper;
-pub use stats::{SinkStats, StatsSnapshot};
+pub use stats::{SinkStats, StatsSnapshot, write_seconds_histogram};
 pub use supervisor::Supervisor;

@@ -42,6 +42,7 @@ impl Supervisor {
             if pipeline.join().await || self.read_shutdown.is_cancelled() {
                 return;
             }
+            SinkStats::add(&self.stats.restarts, 1);
             sink = loop {
                 let delay = backoff.next_delay();
                 tracing::error!(sink = %self.plan.name, restart_in = ?delay, "sink stopped unexpectedly; restarting it");

@@ -145,8 +145,10 @@ impl Worker {
                 }
             }
             if again.is_empty() {
+                self.stats.write_succeeded();
                 return Done::Ack;
             }
+            self.stats.write_failed(&last_reason);
             SinkStats::add(&self.stats.retried, again.len() as u64);
             if self
                 .max_retries
@@ -192,12 +194,20 @@ impl Worker {
             }
             outcomes
         };
-        match tokio::time::timeout(self.timeout, write).await {
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(self.timeout, write).await;
+        self.stats
+            .write_seconds
+            .observe(started.elapsed().as_secs_f64());
+        match result {
             Ok(o) => o,
-            Err(_) => Outcome::all(
-                n,
-                Outcome::Retry(format!("write timed out after {:?}", self.timeout)),
-            ),
+            Err(_) => {
+                SinkStats::add(&self.stats.timeouts, 1);
+                Outcome::all(
+                    n,
+                    Outcome::Retry(format!("write timed out after {:?}", self.timeout)),
+                )
+            }
         }
     }
 

@@ -24,6 +24,8 @@ pub struct ClaimRound {
     pub more: bool,
     /// Keys not claimed because the backlog limit was reached.
     pub stalled: usize,
+    /// Of those, the keys that reached it in this round.
+    pub newly_stalled: usize,
 }
 
 /// Claims batches from the gateway's lists. Several claimers (in several processes) may
@@ -86,6 +88,7 @@ impl Claimer {
                     round.remaining += remaining;
                     if !self.stalled[i] && remaining > 0 {
                         self.stalled[i] = true;
+                        round.newly_stalled += 1;
                         tracing::warn!(
                             list = %key.list,
                             waiting = remaining,

@@ -5,6 +5,66 @@ use redis::{AsyncCommands, RedisResult, Script, Value};
 
 const TRIM: &str = include_str!("scripts/trim.lua");
 const FORGET_CONSUMERS: &str = include_str!("scripts/forget_consumers.lua");
+const LAG: &str = include_str!("scripts/lag.lua");
+
+/// How far one sink's group is behind on one stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupLag {
+    /// Records not acknowledged yet (pending, or not delivered yet).
+    pub records: u64,
+    /// Entries not acknowledged yet.
+    pub entries: u64,
+    /// Entries delivered to a consumer and not acknowledged yet.
+    pub pending: u64,
+    /// Consumers that read from the stream recently (live processes).
+    pub live_consumers: u64,
+    /// When the oldest entry not acknowledged was claimed (ms since the epoch).
+    pub oldest_ms: Option<u64>,
+}
+
+impl GroupLag {
+    /// Adds another stream's lag.
+    pub fn add(&mut self, other: &GroupLag) {
+        self.records += other.records;
+        self.entries += other.entries;
+        self.pending += other.pending;
+        self.live_consumers = self.live_consumers.max(other.live_consumers);
+        self.oldest_ms = match (self.oldest_ms, other.oldest_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// A group's lag on a stream; `None` when the group does not exist there. Consumers idle
+/// for less than `live_within` count as live.
+pub async fn group_lag(
+    conn: &mut RedisConn,
+    key: &SourceKey,
+    group: &str,
+    live_within: std::time::Duration,
+) -> RedisResult<Option<GroupLag>> {
+    let (found, records, entries, pending, live_consumers, oldest): (
+        u8,
+        u64,
+        u64,
+        u64,
+        u64,
+        String,
+    ) = Script::new(LAG)
+        .key(&key.stream)
+        .arg(group)
+        .arg(live_within.as_millis() as u64)
+        .invoke_async(conn)
+        .await?;
+    Ok((found == 1).then(|| GroupLag {
+        records,
+        entries,
+        pending,
+        live_consumers,
+        oldest_ms: oldest.split('-').next().and_then(|ms| ms.parse().ok()),
+    }))
+}
 
 /// Creates the sink's consumer group on each stream (and the stream itself if needed).
 /// A new group starts at the beginning of the stream: it receives every entry that has not

@@ -13,7 +13,8 @@ mod redis;
 
 pub use claim::{ClaimRound, Claimer};
 pub use groups::{
-    GroupState, StreamState, ensure_groups, forget_group, forget_idle_consumers, stream_state, trim,
+    GroupLag, GroupState, StreamState, ensure_groups, forget_group, forget_idle_consumers,
+    group_lag, stream_state, trim,
 };
 pub use keys::{Keys, RecordFormat, SourceKey};
 pub use redis::{Connector, RedisConn};

@@ -7,7 +7,7 @@ fn unknown_top_level_key() {
     let e = err(&format!("colour = \"blue\"\n{MINIMAL}"));
     assert_starts(
         &e,
-        "pump.toml:1:1: colour: unknown field `colour`, expected one of `source`, `log`, `sinks`",
+        "pump.toml:1:1: colour: unknown field `colour`, expected one of `source`, `log`, `admin`, `sinks`",
     );
 }
 

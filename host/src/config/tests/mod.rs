@@ -273,3 +273,16 @@ fn load_reads_a_file_and_names_it_in_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn admin_listen_and_its_default() {
+    let c = ok(&format!(
+        "{MINIMAL}\n[admin]\nlisten = \"127.0.0.1:8083\"\n"
+    ));
+    let admin = c.admin.expect("[admin] is read");
+    assert_eq!(admin.listen, "127.0.0.1:8083".parse().unwrap());
+    assert_eq!(admin.unhealthy_after, std::time::Duration::from_secs(60));
+    assert!(ok(MINIMAL).admin.is_none(), "no [admin], no endpoint");
+    let e = err(&format!("{MINIMAL}\n[admin]\nlisten = \"localhost\"\n"));
+    assert!(e.to_string().contains("admin.listen"), "{e}");
+}
