@@ -15,3 +15,4 @@ pub mod route;
 pub mod shutdown;
 pub mod source;
 pub mod traffic;
+pub mod tyk_import;

@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod dlq;
+mod import;
 mod run;
 mod sinks;
 mod status;
@@ -43,6 +44,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Feed realistic Tyk traffic into Redis and drain it to a file, with a summary.
     Demo(demo::DemoArgs),
+    /// Convert a Tyk Pump JSON config (pump.conf, with its TYK_PMP_… variables) to a pump
+    /// TOML config; notes on what differs go to standard error.
+    ImportTykConfig(import::ImportArgs),
 }
 
 /// Runs a parsed command line; returns the process's exit code.
@@ -69,6 +73,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::ImportTykConfig(args) => import::run(args),
     }
 }
 
