@@ -6,7 +6,9 @@
 //! (`pump::deliver`) owns retries, dead letters and acknowledgement; sinks only write.
 
 pub mod blackhole;
+pub mod elasticsearch;
 pub mod file;
+pub mod mongo;
 mod registry;
 pub mod stdout;
 
