@@ -57,9 +57,10 @@ struct BulkReply {
     items: Option<Vec<Item>>,
 }
 
+/// The sink sends only `create` actions: an answer item of another kind does not match the
+/// request and is never taken as written.
 #[derive(Deserialize)]
 struct Item {
-    #[serde(alias = "index", alias = "update", alias = "delete")]
     create: Option<ItemResult>,
 }
 
@@ -110,10 +111,41 @@ pub fn item_outcome(status: u16, error: Option<&serde_json::Value>) -> Outcome {
         // may not be created automatically: the operator can fix these without the record
         // changing, so it waits (or reaches `max_retries`).
         401 | 403 | 404 => Outcome::Retry(describe()),
+        // A 400 rejects the document only when the error is about the document; others
+        // (a closed index, a cluster out of shards for tomorrow's daily index, an alias
+        // without a write index) clear when the operator acts.
+        400 if !is_document_error(error) => Outcome::Retry(describe()),
         _ => Outcome::Rejected(format!(
             "elasticsearch rejected the document: {}",
             describe()
         )),
+    }
+}
+
+/// Whether an item error says the document itself cannot be indexed (its fields do not
+/// fit the mapping), as opposed to the state of the index or cluster.
+fn is_document_error(error: Option<&serde_json::Value>) -> bool {
+    const DOCUMENT_ERRORS: &[&str] = &[
+        "mapper_parsing_exception",
+        "document_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "illegal_argument_exception",
+        "mapper_exception",
+        "parse_exception",
+    ];
+    let kind = error.and_then(|e| e.get("type")).and_then(|t| t.as_str());
+    match kind {
+        Some("illegal_argument_exception") => {
+            // "no write index is defined for alias [..]" is about the index, not the record.
+            let reason = error
+                .and_then(|e| e.get("reason"))
+                .and_then(|r| r.as_str())
+                .unwrap_or("");
+            !reason.contains("write index")
+        }
+        Some(kind) => DOCUMENT_ERRORS.contains(&kind),
+        // No error object: nothing says the index is at fault; the document is rejected.
+        None => true,
     }
 }
 

@@ -206,8 +206,11 @@ impl ElasticsearchSink {
                 ),
                 Sent::Answer(BulkAnswer::Failed(why)) => set(run, Outcome::Retry(why)),
                 Sent::Unreachable(why) => {
+                    // No node answers: the requests still queued would each wait out every
+                    // node's timeout. They are retried later, with the delivery's backoff.
                     lost_contact = true;
                     set(run, Outcome::Retry(why));
+                    queue.clear();
                 }
             }
         }

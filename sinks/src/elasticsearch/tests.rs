@@ -493,9 +493,10 @@ fn bulk_items_are_written_retried_or_rejected_one_by_one() {
         {"create": {"_id": "d", "status": 400, "error": {"type": "mapper_parsing_exception", "reason": "failed to parse field [alias] of type [long]", "caused_by": {"type": "illegal_argument_exception", "reason": "For input string: \"shop\""}}}},
         {"create": {"_id": "e", "status": 503, "error": {"type": "unavailable_shards_exception", "reason": "primary shard is not active"}}},
         {"index": {"_id": "f", "status": 200}},
+        {"create": {"_id": "h", "status": 400, "error": {"type": "index_closed_exception", "reason": "closed"}}},
         {"create": {"_id": "g"}},
     ]});
-    let outcomes = item_outcomes(body.to_string().as_bytes(), 7).unwrap();
+    let outcomes = item_outcomes(body.to_string().as_bytes(), 8).unwrap();
     assert_eq!(outcomes[0], Outcome::Written);
     assert_eq!(
         outcomes[1],
@@ -516,9 +517,16 @@ fn bulk_items_are_written_retried_or_rejected_one_by_one() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(&outcomes[4], Outcome::Retry(_)));
-    assert_eq!(outcomes[5], Outcome::Written);
+    assert!(
+        matches!(&outcomes[5], Outcome::Retry(_)),
+        "an item of another action than `create` does not answer this request"
+    );
     assert!(
         matches!(&outcomes[6], Outcome::Retry(_)),
+        "a closed index clears when the operator acts: the record waits"
+    );
+    assert!(
+        matches!(&outcomes[7], Outcome::Retry(_)),
         "no status: never written"
     );
 

@@ -155,14 +155,13 @@ pub fn uptime_document(r: &UptimeRecord<'_>, id: ObjectId) -> Document {
     }
 }
 
-/// The encoded size of a document in bytes.
-pub fn encoded_len(d: &Document, scratch: &mut Vec<u8>) -> usize {
+/// The encoded size of a document in bytes, or why it cannot be encoded (a key from the
+/// gateway with a NUL byte, for example).
+pub fn encoded_len(d: &Document, scratch: &mut Vec<u8>) -> Result<u64, String> {
     scratch.clear();
-    match d.to_writer(&mut *scratch) {
-        Ok(()) => scratch.len(),
-        // Cannot happen for documents built here; treat as too large so it is noticed.
-        Err(_) => usize::MAX,
-    }
+    d.to_writer(&mut *scratch)
+        .map(|()| scratch.len() as u64)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

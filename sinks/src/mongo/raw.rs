@@ -15,6 +15,9 @@ use async_trait::async_trait;
 use mongodb::bson::Document;
 use mongodb::error::ErrorKind;
 
+/// MongoDB refuses documents larger than this (`maxBsonObjectSize`).
+const MONGODB_MAX_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Inserts documents into collections, reporting one outcome per document.
 pub struct Inserter {
     pub service: Service,
@@ -69,35 +72,61 @@ impl Inserter {
                 return Outcome::all(docs.len(), outcome);
             }
         };
+        // Documents that cannot be stored as they are get their outcome now; the others
+        // are inserted in chunks cut by encoded size.
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; docs.len()];
         let mut sizes = Vec::with_capacity(docs.len());
-        for d in &mut docs {
-            let mut len = encoder::encoded_len(d, &mut self.scratch) as u64;
-            if len > self.max_document_bytes {
-                encoder::strip_raw(d);
-                len = encoder::encoded_len(d, &mut self.scratch) as u64;
-                tracing::warn!(
-                    collection,
-                    limit = self.max_document_bytes,
-                    "document over max_document_size_bytes: stored without its raw request and response"
-                );
+        for (i, d) in docs.iter_mut().enumerate() {
+            match self.fit(collection, d) {
+                Ok(len) => sizes.push((i, len)),
+                Err(why) => outcomes[i] = Some(Outcome::Rejected(format!("{}: {why}", self.label))),
             }
-            sizes.push(len);
         }
-        let mut outcomes = Vec::with_capacity(docs.len());
         let mut start = 0;
-        while start < docs.len() {
+        while start < sizes.len() {
             let mut end = start + 1;
-            let mut bytes = sizes[start];
-            while end < docs.len() && bytes + sizes[end] <= self.max_insert_bytes {
-                bytes += sizes[end];
+            let mut bytes = sizes[start].1;
+            while end < sizes.len() && bytes.saturating_add(sizes[end].1) <= self.max_insert_bytes {
+                bytes = bytes.saturating_add(sizes[end].1);
                 end += 1;
             }
-            let chunk = &docs[start..end];
-            let result = coll.insert_many(chunk).ordered(false).await;
-            outcomes.extend(self.chunk_outcomes(chunk.len(), result));
+            let chunk: Vec<&Document> = sizes[start..end].iter().map(|&(i, _)| &docs[i]).collect();
+            let result = coll.insert_many(chunk.iter().copied()).ordered(false).await;
+            for (&(i, _), outcome) in sizes[start..end]
+                .iter()
+                .zip(self.chunk_outcomes(end - start, result))
+            {
+                outcomes[i] = Some(outcome);
+            }
             start = end;
         }
         outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Outcome::Retry("the document was not sent".into())))
+            .collect()
+    }
+
+    /// The encoded size of a document made to fit: over `max_document_size_bytes` it loses
+    /// its raw request and response, as in Tyk; an error if it still cannot be stored.
+    fn fit(&mut self, collection: &str, d: &mut Document) -> Result<u64, String> {
+        let mut len = encoder::encoded_len(d, &mut self.scratch)
+            .map_err(|e| format!("the record cannot be encoded as BSON: {e}"))?;
+        if len > self.max_document_bytes {
+            encoder::strip_raw(d);
+            len = encoder::encoded_len(d, &mut self.scratch)
+                .map_err(|e| format!("the record cannot be encoded as BSON: {e}"))?;
+            tracing::warn!(
+                collection,
+                limit = self.max_document_bytes,
+                "document over max_document_size_bytes: stored without its raw request and response"
+            );
+        }
+        if len > MONGODB_MAX_DOCUMENT_BYTES {
+            return Err(format!(
+                "the document is {len} bytes, over MongoDB's limit of {MONGODB_MAX_DOCUMENT_BYTES} even without its raw request and response"
+            ));
+        }
+        Ok(len)
     }
 
     fn chunk_outcomes<T>(&self, n: usize, result: mongodb::error::Result<T>) -> Vec<Outcome> {

@@ -51,7 +51,8 @@ const PERMANENT_CODES: &[i32] = &[
 
 /// The outcome of a per-document write error with this code.
 pub fn write_error_outcome(code: i32, message: &str, sink: &str) -> Outcome {
-    if code == DUPLICATE_KEY {
+    if code == DUPLICATE_KEY && duplicate_id(message) {
+        // The record's own `_id`: stored by an earlier delivery.
         Outcome::Written
     } else if RETRIABLE_CODES.contains(&code) {
         Outcome::Retry(format!("{sink}: MongoDB write error {code}: {message}"))
@@ -59,6 +60,19 @@ pub fn write_error_outcome(code: i32, message: &str, sink: &str) -> Outcome {
         Outcome::Rejected(format!(
             "{sink}: MongoDB refused the document (code {code}): {message}"
         ))
+    }
+}
+
+/// Whether a duplicate-key error is about `_id` (the record is already stored) rather than
+/// a unique index of the user's (the record was not stored). Servers that do not name the
+/// index are taken to mean `_id`, the only unique index the pump creates.
+fn duplicate_id(message: &str) -> bool {
+    match message.split_once("index: ") {
+        Some((_, rest)) => rest
+            .split_whitespace()
+            .next()
+            .is_some_and(|name| name == "_id_"),
+        None => true,
     }
 }
 

@@ -77,13 +77,17 @@ impl Counter {
         if first || t > self.lasttime.0 {
             self.lasttime = Time(t);
         }
-        self.openconnections += r.network.open_connections;
-        self.closedconnections += r.network.closed_connections;
-        self.bytesin += r.network.bytes_in;
-        self.bytesout += r.network.bytes_out;
+        self.openconnections = self
+            .openconnections
+            .saturating_add(r.network.open_connections);
+        self.closedconnections = self
+            .closedconnections
+            .saturating_add(r.network.closed_connections);
+        self.bytesin = self.bytesin.saturating_add(r.network.bytes_in);
+        self.bytesout = self.bytesout.saturating_add(r.network.bytes_out);
         let (total, up) = (r.latency.total, r.latency.upstream);
-        self.totallatency += total;
-        self.totalupstreamlatency += up;
+        self.totallatency = self.totallatency.saturating_add(total);
+        self.totalupstreamlatency = self.totalupstreamlatency.saturating_add(up);
         if first {
             self.maxlatency = total;
             self.minlatency = total;

@@ -108,8 +108,11 @@ pub struct Rules {
 impl Rules {
     /// The start (Unix seconds) of the bucket a record time falls in.
     pub fn bucket(&self, t: Timestamp) -> i64 {
+        // Saturating: a timestamp is data from outside and may be absurd.
         let since_go = t.secs.saturating_add(GO_EPOCH_OFFSET);
-        since_go - since_go.rem_euclid(self.bucket_secs) - GO_EPOCH_OFFSET
+        since_go
+            .saturating_sub(since_go.rem_euclid(self.bucket_secs))
+            .saturating_sub(GO_EPOCH_OFFSET)
     }
 
     fn counts(&self, dimension: &str) -> bool {
@@ -118,9 +121,13 @@ impl Rules {
 }
 
 /// The `_id` of an organisation's document for a bucket: the bucket start as the ObjectId's
-/// time, then 8 bytes of the SHA-256 of the organisation id.
+/// time, then 8 bytes of the SHA-256 of the organisation id and the bucket (so buckets
+/// outside the ObjectId's time range, before 1970 or after 2106, still get ids of their own).
 pub fn document_id(org: &str, bucket: i64) -> ObjectId {
-    let digest = Sha256::digest(org.as_bytes());
+    let mut hasher = Sha256::new();
+    hasher.update(org.as_bytes());
+    hasher.update(bucket.to_be_bytes());
+    let digest = hasher.finalize();
     let mut b = [0u8; 12];
     let secs = u32::try_from(bucket.max(0)).unwrap_or(u32::MAX);
     b[..4].copy_from_slice(&secs.to_be_bytes());
