@@ -278,9 +278,16 @@ fn expected(rs: &[AnalyticsRecord<'_>], bucket_secs: i64) -> Buckets {
         let mut dims = vec!["total".to_string(), format!("apiid/{}", r.api_id)];
         dims.push(format!("apikeys/{}", r.api_key));
         dims.push(format!("geo/{}", r.geo.country.iso_code));
-        dims.extend(r.tags.iter().flatten().map(|t| format!("tags/{t}")));
+        // Tyk Pump never counts the gateway's `key-…` tags; errors are keyed by status code.
+        dims.extend(
+            r.tags
+                .iter()
+                .flatten()
+                .filter(|t| !t.starts_with("key-"))
+                .map(|t| format!("tags/{t}")),
+        );
         if r.response_code >= 400 {
-            dims.push(format!("errors/{}", r.api_id));
+            dims.push(format!("errors/{}", r.response_code));
         }
         for d in dims {
             b.entry(d).or_default().add(r);

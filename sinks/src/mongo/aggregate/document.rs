@@ -145,9 +145,32 @@ pub fn field_key(value: &str) -> String {
     k
 }
 
-/// The key of an endpoint: base64 of `<api id>:<path>`.
-pub fn endpoint_key(api_id: &str, path: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{api_id}:{path}"))
+/// Tyk Pump's `doHash`: standard base64 without the trailing `=` padding. It keys
+/// `versions` (`<api id>:<version>`), `keyendpoints` and `oauthendpoints` (`<api id>:<path>`),
+/// so the Dashboard finds the same keys whichever pump wrote the document.
+pub fn endpoint_key(api_id: &str, rest: &str) -> String {
+    let mut k = base64::engine::general_purpose::STANDARD.encode(format!("{api_id}:{rest}"));
+    while k.ends_with('=') {
+        k.pop();
+    }
+    k
+}
+
+/// Tyk Pump's key of `apiendpoints`: hex of `<api id>:<version>:<path>`.
+fn api_endpoint_key(api_id: &str, version: &str, path: &str) -> String {
+    use std::fmt::Write;
+    format!("{api_id}:{version}:{path}")
+        .bytes()
+        .fold(String::new(), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
+/// Tyk Pump's key of `endpoints`: the path with each `.` written as the six characters
+/// `\u2e` (a field name cannot hold a `.`).
+fn path_key(path: &str) -> String {
+    path.replace('.', "\\u2e")
 }
 
 impl AggregateDoc {
@@ -212,11 +235,29 @@ impl AggregateDoc {
         let api = r.api_id.as_ref();
         let name = r.api_name.as_ref();
         add(&mut self.apiid, rules.counts("apiid"), api, r, api, name);
+        // Keyed as Tyk Pump keys them, so the Dashboard reads either pump's documents.
         if r.response_code >= 400 {
-            add(&mut self.errors, rules.counts("errors"), api, r, api, name);
+            let code = r.response_code.to_string();
+            add(
+                &mut self.errors,
+                rules.counts("errors"),
+                &code,
+                r,
+                &code,
+                &code,
+            );
         }
         let v = r.api_version.as_ref();
-        add(&mut self.versions, rules.counts("versions"), v, r, v, v);
+        if !v.is_empty() {
+            add_raw(
+                &mut self.versions,
+                rules.counts("versions"),
+                &endpoint_key(api, v),
+                r,
+                v,
+                v,
+            );
+        }
         let key = r.api_key.as_ref();
         add(
             &mut self.apikeys,
@@ -238,42 +279,44 @@ impl AggregateDoc {
         let iso = r.geo.country.iso_code.as_ref();
         add(&mut self.geo, rules.counts("geo"), iso, r, iso, iso);
         for tag in r.tags.iter().flatten() {
-            if rules
-                .ignore_tag_prefixes
-                .iter()
-                .any(|p| tag.starts_with(p.as_str()))
+            // The gateway tags every record with `key-<key>`; Tyk Pump never counts those.
+            if tag.starts_with("key-")
+                || rules
+                    .ignore_tag_prefixes
+                    .iter()
+                    .any(|p| tag.starts_with(p.as_str()))
             {
                 continue;
             }
             add(&mut self.tags, rules.counts("tags"), tag, r, tag, tag);
         }
         if r.track_path || rules.track_all_paths {
-            let ep = endpoint_key(api, &r.path);
-            let id = format!("{api}:{}", r.path);
-            let human = format!("{name}:{}", r.path);
+            let path = r.path.as_ref();
+            let ep = endpoint_key(api, path);
             add_raw(
                 &mut self.endpoints,
                 rules.counts("endpoints"),
-                &ep,
+                &path_key(path),
                 r,
-                &id,
-                &human,
+                path,
+                path,
             );
+            let api_ep = api_endpoint_key(api, v, path);
             add_raw(
                 &mut self.apiendpoints,
                 rules.counts("apiendpoints"),
-                &ep,
+                &api_ep,
                 r,
-                &id,
-                &human,
+                &api_ep,
+                path,
             );
             if !key.is_empty() && rules.counts("keyendpoints") {
                 let inner = self.keyendpoints.entry(field_key(key)).or_default();
-                add_raw(inner, true, &ep, r, &id, &human);
+                add_raw(inner, true, &ep, r, &ep, &ep);
             }
             if !oauth.is_empty() && rules.counts("oauthendpoints") {
                 let inner = self.oauthendpoints.entry(field_key(oauth)).or_default();
-                add_raw(inner, true, &ep, r, &id, &human);
+                add_raw(inner, true, &ep, r, &ep, &ep);
             }
         }
     }
@@ -332,6 +375,15 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_tyk_pumps() {
+        // doHash: base64 without padding.
+        assert_eq!(endpoint_key("api", "v1"), "YXBpOnYx");
+        assert_eq!(endpoint_key("a", "/x"), "YToveA");
+        assert_eq!(api_endpoint_key("a", "v", "/x"), "613a763a2f78");
+        assert_eq!(path_key("/a.json"), "/a\\u2ejson");
+    }
+
+    #[test]
     fn keys_never_make_dotted_paths() {
         assert_eq!(field_key("a.b"), "a\u{FF0E}b");
         assert_eq!(field_key("$x"), "\u{FF04}x");
@@ -352,7 +404,7 @@ mod tests {
         let recs: Vec<_> = (0..5u8).map(|i| (&r, RecordId([i; 8]))).collect();
         d.apply(&recs, &rules(3600));
         assert_eq!(d.total.hits, 5);
-        assert_eq!(d.errors["api"].errormap["404"], 5);
+        assert_eq!(d.errors["404"].errormap["404"], 5);
         assert_eq!(d.apikeys["k\u{FF0E}1"].hits, 5);
         assert_eq!(d.tags.len(), 1);
         assert_eq!(d.keyendpoints["k\u{FF0E}1"].len(), 1);
