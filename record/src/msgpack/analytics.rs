@@ -5,7 +5,7 @@
 //! also accepted a field's index as its key and an array of values in this order.
 
 use super::error::Result;
-use super::fields::{Read, opt_seq};
+use super::fields::{Read, opt_map, opt_seq};
 use super::reader::Reader;
 use super::structs::fields;
 use super::value;
@@ -114,24 +114,12 @@ fields!(McpStats<'a>, "struct McpStats" {
 impl<'a> Read<'a> for Option<BTreeMap<String, Option<Vec<String>>>> {
     const EXPECTING: &'static str = "a map or nil";
     fn read(r: &mut Reader<'a>) -> Result<Self> {
-        let start = r.pos();
-        let m = r.byte()?;
-        if m == 0xc0 {
-            return Ok(None);
-        }
-        let Some(n) = r.map_len_after(m)? else {
-            return Err(r.invalid_type(start, Self::EXPECTING));
-        };
-        r.enter()?;
-        let mut map = BTreeMap::new();
-        for _ in 0..n {
-            let key = r.string()?;
-            let fields = opt_seq(r, "an array of strings or nil")
-                .map_err(|e| e.in_unknown_key(key.as_bytes()))?;
-            map.insert(key, fields);
-        }
-        r.leave();
-        Ok(Some(map))
+        opt_map(
+            r,
+            Self::EXPECTING,
+            |r| r.string(),
+            |r| opt_seq(r, "an array of strings or nil"),
+        )
     }
 }
 

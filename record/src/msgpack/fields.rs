@@ -36,6 +36,33 @@ pub(super) trait Read<'a>: Sized {
 }
 
 /// A list where serde asked for a sequence: nil, an array, or bin as a list of bytes.
+/// nil, or a map read entry by entry into a `BTreeMap` (a repeated key keeps its last
+/// value); a value's error names its key.
+pub(super) fn opt_map<'a, K: Ord + AsRef<str>, V>(
+    r: &mut Reader<'a>,
+    expecting: &'static str,
+    key: impl Fn(&mut Reader<'a>) -> Result<K>,
+    value: impl Fn(&mut Reader<'a>) -> Result<V>,
+) -> Result<Option<BTreeMap<K, V>>> {
+    let start = r.pos();
+    let m = r.byte()?;
+    if m == 0xc0 {
+        return Ok(None);
+    }
+    let Some(n) = r.map_len_after(m)? else {
+        return Err(r.invalid_type(start, expecting));
+    };
+    r.enter()?;
+    let mut map = BTreeMap::new();
+    for _ in 0..n {
+        let k = key(r)?;
+        let v = value(r).map_err(|e| e.in_unknown_key(k.as_ref().as_bytes()))?;
+        map.insert(k, v);
+    }
+    r.leave();
+    Ok(Some(map))
+}
+
 pub(super) fn opt_seq<'a, T: Read<'a>>(
     r: &mut Reader<'a>,
     expecting: &str,
@@ -157,22 +184,6 @@ impl<'a> Read<'a> for Option<Vec<Cow<'a, str>>> {
 impl<'a> Read<'a> for Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>> {
     const EXPECTING: &'static str = "a map of strings or nil";
     fn read(r: &mut Reader<'a>) -> Result<Self> {
-        let start = r.pos();
-        let m = r.byte()?;
-        if m == 0xc0 {
-            return Ok(None);
-        }
-        let Some(n) = r.map_len_after(m)? else {
-            return Err(r.invalid_type(start, Self::EXPECTING));
-        };
-        r.enter()?;
-        let mut map = BTreeMap::new();
-        for _ in 0..n {
-            let key = r.str()?;
-            let value = r.str().map_err(|e| e.in_unknown_key(key.as_bytes()))?;
-            map.insert(key, value);
-        }
-        r.leave();
-        Ok(Some(map))
+        opt_map(r, Self::EXPECTING, |r| r.str(), |r| r.str())
     }
 }
