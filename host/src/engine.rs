@@ -85,12 +85,12 @@ pub async fn run(
 
     // Every sink's groups exist before anything is claimed, so no claimed record can be
     // trimmed before a sink of this process has read it.
+    let plugins = crate::plugin::prepare(config, &metrics).await?;
     let mut plans = Vec::new();
     let mut sinks = Vec::new();
-    for sink_config in &config.sinks {
+    for (sink_config, builder) in config.sinks.iter().zip(&plugins.builders) {
         let plan = SinkPlan::new(&keys, sink_config);
-        let sink = sink_config
-            .settings
+        let sink = builder
             .build()
             .await
             .with_context(|| format!("sinks.{}: cannot start the sink", sink_config.name))?;
@@ -123,9 +123,15 @@ pub async fn run(
         consumer: consumer.clone(),
         cluster: src.cluster,
         wake: wake_rx,
+        filters: plugins.filters.clone(),
     };
     let mut pipelines = Vec::new();
-    for ((plan, sink), sink_config) in plans.iter().zip(sinks).zip(&config.sinks) {
+    for (((plan, sink), sink_config), builder) in plans
+        .iter()
+        .zip(sinks)
+        .zip(&config.sinks)
+        .zip(&plugins.builders)
+    {
         let read_conn = connector
             .connect()
             .await
@@ -134,6 +140,7 @@ pub async fn run(
         let supervisor = Supervisor {
             plan: plan.clone(),
             config: sink_config.clone(),
+            builder: builder.clone(),
             read_conn,
             write_conn: conn.clone(),
             shared: shared.clone(),
@@ -156,6 +163,14 @@ pub async fn run(
             conn.clone(),
             plans.clone(),
             health.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        ))
+    });
+    let reloader = plugins.runtime.clone().map(|runtime| {
+        tokio::spawn(crate::plugin::watch_plugins(
+            runtime,
+            plugins.watched,
             metrics.clone(),
             shutdown.clone(),
         ))
@@ -212,6 +227,9 @@ pub async fn run(
     }
     let _ = claimer.await;
     maintenance.abort();
+    if let Some(r) = reloader {
+        r.abort();
+    }
     let drained = match drained {
         Some(h) => h.await.unwrap_or(false),
         None => false,

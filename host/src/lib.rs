@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod deliver;
 pub mod engine;
+pub mod plugin;
 pub mod route;
 pub mod shutdown;
 pub mod source;

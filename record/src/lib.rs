@@ -19,7 +19,7 @@ pub use analytics::{
     Network,
 };
 pub use edit::{FieldNotFound, decode_base64_in_place, truncate_utf8};
-pub use msgpack::{DecodeError, decode_analytics, decode_uptime};
+pub use msgpack::{DecodeError, decode_analytics, decode_uptime, lookup_i64, lookup_str};
 pub use protobuf::decode_analytics_protobuf;
 pub use time::Timestamp;
 pub use uptime::UptimeRecord;

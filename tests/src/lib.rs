@@ -3,9 +3,13 @@
 //! traffic, and reading what the sinks wrote.
 
 mod delivered;
+mod plugins;
+mod receiver;
 mod state;
 
 pub use delivered::{Delivered, count_lines, wait_for_records};
+pub use plugins::{another_version, plugin, plugins_toml, replace_file};
+pub use receiver::{Receiver, Request};
 pub use state::{backlog_records, dead_letters_key, leftovers, pending, stream_key, waiting};
 
 use pump_record::{AnalyticsRecord, Timestamp, gateway};

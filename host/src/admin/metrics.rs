@@ -18,6 +18,22 @@ pub struct SinkLabel {
     pub sink: String,
 }
 
+/// The label of per-plugin metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabel {
+    /// The sink or filter name of the plugin.
+    pub plugin: String,
+}
+
+/// The labels of plugin reloads.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabel {
+    /// The sink or filter name of the plugin.
+    pub plugin: String,
+    /// `ok` or `failed`.
+    pub result: String,
+}
+
 type HistogramFamily = Family<SinkLabel, Histogram, fn() -> Histogram>;
 
 /// Every metric of one pump process.
@@ -45,6 +61,9 @@ pub struct Metrics {
     timeouts: Family<SinkLabel, Counter>,
     restarts: Family<SinkLabel, Counter>,
     write_seconds: HistogramFamily,
+    plugin_restarts: Family<PluginLabel, Counter>,
+    plugin_timeouts: Family<PluginLabel, Counter>,
+    plugin_reloads: Family<ReloadLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -76,6 +95,9 @@ impl Metrics {
             write_seconds: Family::new_with_constructor(
                 write_seconds_histogram as fn() -> Histogram,
             ),
+            plugin_restarts: Family::default(),
+            plugin_timeouts: Family::default(),
+            plugin_reloads: Family::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -150,7 +172,50 @@ impl Metrics {
             "Duration of a sink's write attempts (write and flush)",
             m.write_seconds.clone(),
         );
+        r.register(
+            "plugin_restarts",
+            "Plugin instances dropped after a trap, a timeout or the memory limit",
+            m.plugin_restarts.clone(),
+        );
+        r.register(
+            "plugin_timeouts",
+            "Plugin calls stopped at their call_timeout",
+            m.plugin_timeouts.clone(),
+        );
+        r.register(
+            "plugin_reloads",
+            "New plugin versions loaded (result=ok) or refused (result=failed)",
+            m.plugin_reloads.clone(),
+        );
         m
+    }
+
+    /// Counts a plugin instance dropped after a failure.
+    pub fn plugin_restart(&self, plugin: &str) {
+        self.plugin_restarts
+            .get_or_create(&PluginLabel {
+                plugin: plugin.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a plugin call stopped at its deadline.
+    pub fn plugin_timeout(&self, plugin: &str) {
+        self.plugin_timeouts
+            .get_or_create(&PluginLabel {
+                plugin: plugin.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a reload of a plugin, done or refused.
+    pub fn plugin_reload(&self, plugin: &str, ok: bool) {
+        self.plugin_reloads
+            .get_or_create(&ReloadLabel {
+                plugin: plugin.to_string(),
+                result: if ok { "ok" } else { "failed" }.to_string(),
+            })
+            .inc();
     }
 
     /// The counters of one sink, registered under its name.

@@ -4,6 +4,7 @@ mod bench;
 mod demo;
 mod dlq;
 mod import;
+mod plugin;
 mod run;
 mod sinks;
 mod status;
@@ -44,6 +45,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Feed realistic Tyk traffic into Redis and drain it to a file, with a summary.
     Demo(demo::DemoArgs),
+    /// Inspect Wasm plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Convert a Tyk Pump JSON config (pump.conf, with its TYK_PMP_… variables) to a pump
     /// TOML config; notes on what differs go to standard error.
     ImportTykConfig(import::ImportArgs),
@@ -74,6 +78,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
         Command::ImportTykConfig(args) => import::run(args),
+        Command::Plugin(cmd) => plugin::run(cmd),
     }
 }
 

@@ -4,7 +4,10 @@
 use super::env::{self, Override};
 use super::errors::{ConfigError, Positions, Problem, file_location};
 use super::locate::{Seg, dotted, path_at};
-use super::{AdminConfig, Config, LogConfig, SourceConfig, interpolate, sinks, validate};
+use super::{
+    AdminConfig, Config, LogConfig, PluginsConfig, SourceConfig, interpolate, plugins, sinks,
+    validate,
+};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::collections::BTreeSet;
@@ -96,7 +99,8 @@ fn build<'a>(
     Ok(config)
 }
 
-/// The top-level tables, but for `sinks`, which is read by [`sinks::read_all`].
+/// The top-level tables, but for `sinks` and `filters`, read by [`sinks::read_all`] and
+/// [`plugins::read_filters`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Top {
@@ -105,10 +109,16 @@ struct Top {
     log: LogConfig,
     #[serde(default)]
     admin: Option<AdminConfig>,
+    #[serde(default)]
+    plugins: PluginsConfig,
     /// Never present here; declared so serde lists it among the valid top-level keys.
     #[serde(default)]
     #[allow(dead_code)]
     sinks: IgnoredAny,
+    /// As `sinks`: read by [`plugins::read_filters`].
+    #[serde(default)]
+    #[allow(dead_code)]
+    filters: IgnoredAny,
 }
 
 fn read(doc: Spanned<DeTable<'_>>) -> Result<Config, Problem> {
@@ -123,6 +133,7 @@ fn read(doc: Spanned<DeTable<'_>>) -> Result<Config, Problem> {
         ));
     }
     let sinks = table.remove("sinks");
+    let filters = table.remove("filters");
     let top = Top::deserialize(ValueDeserializer::from(Spanned::new(
         root.clone(),
         DeValue::Table(table),
@@ -130,7 +141,9 @@ fn read(doc: Spanned<DeTable<'_>>) -> Result<Config, Problem> {
     Ok(Config {
         source: top.source,
         sinks: sinks::read_all(sinks, root)?,
+        filters: plugins::read_filters(filters)?,
         log: top.log,
         admin: top.admin,
+        plugins: top.plugins,
     })
 }

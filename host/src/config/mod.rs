@@ -18,6 +18,7 @@ mod errors;
 mod interpolate;
 mod load;
 mod locate;
+mod plugins;
 mod sinks;
 mod size;
 mod validate;
@@ -27,6 +28,7 @@ mod tests;
 
 pub use errors::{ConfigError, Location};
 pub use load::{load, parse};
+pub use plugins::{FilterConfig, MAX_FILTER_SINKS, PluginConfig};
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -39,10 +41,53 @@ pub struct Config {
     pub source: SourceConfig,
     /// `[sinks.<name>]`: where records go, sorted by name; never empty.
     pub sinks: Vec<SinkConfig>,
+    /// `[filters.<name>]`: Wasm filters routing records between sinks, sorted by name.
+    pub filters: Vec<FilterConfig>,
     /// `[log]`: the pump's own logging.
     pub log: LogConfig,
     /// `[admin]`: the health, readiness and metrics endpoint (absent: not served).
     pub admin: Option<AdminConfig>,
+    /// `[plugins]`: settings shared by every Wasm plugin.
+    pub plugins: PluginsConfig,
+}
+
+/// `[plugins]`: settings shared by every Wasm plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Keep compiled plugins on disk so restarts skip compiling (default true).
+    #[serde(default = "defaults::plugin_cache")]
+    pub cache: bool,
+    /// Where compiled plugins are kept (default `$XDG_CACHE_HOME/pump/plugins`, else
+    /// `~/.cache/pump/plugins`).
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            cache: true,
+            cache_dir: None,
+        }
+    }
+}
+
+impl PluginsConfig {
+    /// The cache directory to use, if caching is on and one can be found.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if !self.cache {
+            return None;
+        }
+        if let Some(dir) = &self.cache_dir {
+            return Some(dir.clone());
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        Some(base.join("pump").join("plugins"))
+    }
 }
 
 /// `[admin]`: the HTTP endpoint for health checks and Prometheus.
@@ -161,7 +206,29 @@ pub struct SinkConfig {
     /// The options every sink has.
     pub options: SinkOptions,
     /// `type` and the options of that type.
-    pub settings: pump_sinks::SinkSettings,
+    pub settings: SinkKind,
+}
+
+/// What a sink is: a built-in type with its options, or a Wasm plugin.
+#[derive(Debug, Clone)]
+pub enum SinkKind {
+    /// A built-in sink (`file`, `mongo`, `elasticsearch`, …).
+    Native(pump_sinks::SinkSettings),
+    /// `type = "wasm"`: a sink plugin.
+    Wasm(PluginConfig),
+}
+
+impl SinkKind {
+    /// Which record kinds the sink can take at all (a plugin decides for itself).
+    pub fn can_accept(&self) -> pump_sinks::Accepts {
+        match self {
+            SinkKind::Native(s) => s.can_accept(),
+            SinkKind::Wasm(_) => pump_sinks::Accepts {
+                analytics: true,
+                uptime: true,
+            },
+        }
+    }
 }
 
 /// The options every sink has, next to `type` and its own options in `[sinks.<name>]`.
@@ -338,6 +405,9 @@ mod defaults {
     }
     pub(super) fn unhealthy_after() -> Duration {
         Duration::from_secs(60)
+    }
+    pub(super) fn plugin_cache() -> bool {
+        true
     }
     pub(super) fn log_level() -> String {
         "info".to_owned()

@@ -4,7 +4,7 @@
 
 use super::errors::Problem;
 use super::locate::Seg;
-use super::{SinkConfig, SinkOptions};
+use super::{SinkConfig, SinkKind, SinkOptions, plugins};
 use pump_sinks::{SinkSettings, UnknownSinkType};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, Visitor};
 use std::ops::Range;
@@ -86,7 +86,7 @@ fn read_one(
             specific.insert(key, value);
         }
     }
-    let types = SinkSettings::TYPES.join(", ");
+    let types = format!("{}, wasm", SinkSettings::TYPES.join(", "));
     let Some(kind) = kind else {
         return Err(Problem::at(
             span,
@@ -102,7 +102,7 @@ fn read_one(
             ),
         ));
     };
-    if !SinkSettings::TYPES.contains(&kind_name) {
+    if kind_name != "wasm" && !SinkSettings::TYPES.contains(&kind_name) {
         return Err(Problem::at(
             kind.span(),
             UnknownSinkType(kind_name.to_owned()).to_string(),
@@ -112,9 +112,18 @@ fn read_one(
         span.clone(),
         DeValue::Table(common),
     )))?;
+    if kind_name == "wasm" {
+        let plugin = plugins::read_sink_plugin(span, specific)
+            .map_err(|p| explain_unknown_field(p, kind_name, common_names))?;
+        return Ok(SinkConfig {
+            name: name.into_inner().into_owned(),
+            options,
+            settings: SinkKind::Wasm(plugin),
+        });
+    }
     let specific = ValueDeserializer::from(Spanned::new(span, DeValue::Table(specific)));
     let settings = match SinkSettings::parse(kind_name, specific) {
-        Ok(Some(settings)) => settings,
+        Ok(Some(settings)) => SinkKind::Native(settings),
         Ok(None) => {
             return Err(Problem::at(
                 kind.span(),

@@ -28,6 +28,12 @@ pub fn check(config: &Config, doc: &Spanned<DeTable<'_>>) -> Result<(), Problem>
     v.log(&config.log)?;
     for sink in &config.sinks {
         v.sink(sink)?;
+        if let super::SinkKind::Wasm(plugin) = &sink.settings {
+            v.plugin(vec!["sinks".into(), sink.name.as_str().into()], plugin)?;
+        }
+    }
+    for filter in &config.filters {
+        v.filter(filter, &config.sinks)?;
     }
     Ok(())
 }
@@ -128,6 +134,58 @@ impl Checker<'_, '_> {
 
     fn log(&self, log: &LogConfig) -> Result<(), Problem> {
         log_level(&log.level).map_err(|m| self.fail(vec!["log".into(), "level".into()], m))
+    }
+
+    fn plugin(&self, at: Vec<Seg>, p: &super::PluginConfig) -> Result<(), Problem> {
+        let key = |k: &str| {
+            let mut path = at.clone();
+            path.push(k.into());
+            path
+        };
+        self.positive(key("call_timeout"), p.call_timeout)?;
+        if p.memory_limit < 1 << 20 {
+            return Err(self.fail(key("memory_limit"), "must be at least 1MiB"));
+        }
+        for (i, host) in p.allow_hosts.iter().enumerate() {
+            let mut path = key("allow_hosts");
+            path.push(i.into());
+            let port = host
+                .rsplit_once(':')
+                .map(|(h, port)| (h, port.parse::<u16>()));
+            if !matches!(port, Some((h, Ok(_))) if !h.is_empty()) {
+                return Err(self.fail(
+                    path,
+                    format!("`{host}` is not `host:port`, such as \"127.0.0.1:9000\" or \"hec.example.com:443\""),
+                ));
+            }
+        }
+        if !p.config.is_object() {
+            return Err(self.fail(key("config"), "must be a table"));
+        }
+        Ok(())
+    }
+
+    fn filter(&self, f: &super::FilterConfig, sinks: &[SinkConfig]) -> Result<(), Problem> {
+        let at = vec![Seg::from("filters"), Seg::from(f.name.as_str())];
+        self.plugin(at.clone(), &f.plugin)?;
+        for (i, name) in f.sinks.iter().enumerate() {
+            let mut path = at.clone();
+            path.extend([Seg::from("sinks"), i.into()]);
+            if !sinks.iter().any(|s| &s.name == name) {
+                let known: Vec<_> = sinks.iter().map(|s| s.name.as_str()).collect();
+                return Err(self.fail(
+                    path,
+                    format!(
+                        "no sink is called `{name}`; the sinks are: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            if f.sinks[..i].contains(name) {
+                return Err(self.fail(path, format!("`{name}` is named twice")));
+            }
+        }
+        Ok(())
     }
 
     fn sink(&self, sink: &SinkConfig) -> Result<(), Problem> {

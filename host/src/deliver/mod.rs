@@ -4,6 +4,7 @@
 //! dead-lettered, so a crash at any point loses nothing (it may deliver twice).
 
 mod ack;
+mod build;
 pub mod dlq;
 mod entry;
 mod inflight;
@@ -15,6 +16,7 @@ mod stats;
 mod supervisor;
 mod worker;
 
+pub use build::SinkBuilder;
 pub use entry::Entry;
 pub use pipeline::{Shared, SinkPipeline, SinkPlan};
 pub use retry::Backoff;

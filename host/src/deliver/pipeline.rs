@@ -6,6 +6,7 @@ use super::reader::{ReadStream, Reader};
 use super::worker::Worker;
 use super::{Shaper, SinkStats};
 use crate::config::{SinkConfig, SourceConfig};
+use crate::plugin::{FilterHandle, FilterRoutes};
 use crate::route::RecordFilter;
 use crate::source::{Keys, RedisConn, SourceKey};
 use pump_sinks::Sink;
@@ -74,6 +75,8 @@ pub struct Shared {
     pub consumer: String,
     pub cluster: bool,
     pub wake: watch::Receiver<u64>,
+    /// The Wasm filters, for the sinks they route.
+    pub filters: Arc<[Arc<FilterHandle>]>,
 }
 
 impl SinkPipeline {
@@ -138,6 +141,7 @@ impl SinkPipeline {
             rx,
             stats: stats.clone(),
             filter: RecordFilter::new(&o.filters),
+            routes: FilterRoutes::for_sink(&shared.filters, &plan.name),
             shaper: Shaper::new(o),
             dead_letters: plan.dead_letters.clone(),
             acks: ack_tx,

@@ -2,7 +2,7 @@
 //! and its pipeline restarted with backoff. The batches it had in flight are pending on
 //! this process's consumer name, so the new reader picks them up first: nothing is lost.
 
-use super::{Backoff, Shared, SinkPipeline, SinkPlan, SinkStats};
+use super::{Backoff, Shared, SinkBuilder, SinkPipeline, SinkPlan, SinkStats};
 use crate::config::SinkConfig;
 use crate::source::RedisConn;
 use pump_sinks::Sink;
@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Supervisor {
     pub plan: SinkPlan,
     pub config: SinkConfig,
+    /// Makes a new instance of the sink after it died.
+    pub builder: SinkBuilder,
     pub read_conn: RedisConn,
     pub write_conn: RedisConn,
     pub shared: Shared,
@@ -49,7 +51,7 @@ impl Supervisor {
                 if crate::shutdown::sleep(&self.read_shutdown, delay).await {
                     return;
                 }
-                match self.config.settings.build().await {
+                match self.builder.build().await {
                     Ok(s) => break s,
                     Err(e) => {
                         tracing::error!(sink = %self.plan.name, error = %e, "cannot restart the sink")

@@ -1,10 +1,12 @@
-//! A sink's worker: gathers entries into batches, decodes, filters and shapes the records,
-//! writes them with retries, dead-letters what cannot be written, and acknowledges.
+//! A sink's worker: gathers entries into batches, decodes, filters (declarative filters,
+//! then Wasm filters) and shapes the records, writes them with retries, dead-letters what
+//! cannot be written, and acknowledges.
 
 use super::ack::AckJob;
 use super::dlq::{self, DeadLetter};
 use super::{Backoff, Entry, Shaper, SinkStats};
 use crate::decode::decode;
+use crate::plugin::FilterRoutes;
 use crate::route::RecordFilter;
 use crate::source::RedisConn;
 use pump_record::Record;
@@ -23,6 +25,8 @@ pub struct Worker {
     pub rx: mpsc::Receiver<Entry>,
     pub stats: Arc<SinkStats>,
     pub filter: RecordFilter,
+    /// The Wasm filters that route records to this sink (if any).
+    pub routes: FilterRoutes,
     pub shaper: Shaper,
     pub dead_letters: String,
     /// Where finished batches go to be acknowledged.
@@ -72,15 +76,31 @@ impl Worker {
     }
 
     async fn process(&mut self, entries: &[Entry]) {
+        // With Wasm filters, shaping waits until they have seen the records as they came.
+        let shape_early = self.routes.is_empty().then_some(&self.shaper);
         let Decoded {
             mut dead,
-            records,
-            raws,
+            mut records,
+            mut raws,
             received,
             filtered,
-        } = decode_all(entries, &self.filter, &self.shaper);
+        } = decode_all(entries, &self.filter, shape_early);
         SinkStats::add(&self.stats.received, received);
         SinkStats::add(&self.stats.filtered, filtered);
+        if !self.routes.is_empty() && !records.is_empty() {
+            let Some(keep) = self.route(&raws, &records).await else {
+                return;
+            };
+            let before = records.len();
+            let mut flags = keep.iter();
+            records.retain(|_| *flags.next().unwrap_or(&true));
+            let mut flags = keep.iter();
+            raws.retain(|_| *flags.next().unwrap_or(&true));
+            SinkStats::add(&self.stats.filtered, (before - records.len()) as u64);
+            for r in &mut records {
+                self.shaper.apply(r);
+            }
+        }
 
         let done = if records.is_empty() {
             Done::Ack
@@ -105,6 +125,29 @@ impl Worker {
             SinkStats::add(&self.stats.dead_lettered, n);
         }
         self.ack(entries).await;
+    }
+
+    /// Which records the Wasm filters route to this sink; a failing filter is retried
+    /// with backoff. `None` when shutdown came first: the batch stays pending.
+    async fn route(
+        &mut self,
+        raws: &[(&[u8], &Entry)],
+        records: &[Record<'_>],
+    ) -> Option<Vec<bool>> {
+        let mut backoff = Backoff::new(self.retry_initial_backoff, self.retry_max_backoff);
+        loop {
+            match self.routes.keep(raws, records).await {
+                Ok(keep) => return Some(keep),
+                Err(reason) => {
+                    self.stats.write_failed(&reason);
+                    let delay = backoff.next_delay();
+                    tracing::warn!(sink = %self.name, reason = %reason, retry_in = ?delay, "cannot route the batch; retrying");
+                    if crate::shutdown::sleep(&self.shutdown, delay).await {
+                        return None;
+                    }
+                }
+            }
+        }
     }
 
     async fn write_with_retries<'r>(
@@ -235,7 +278,11 @@ struct Decoded<'a> {
 const PARALLEL_DECODE_MIN: usize = 1024;
 
 /// Decodes a batch, on several threads when it is large and the runtime allows blocking.
-fn decode_all<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) -> Decoded<'a> {
+fn decode_all<'a>(
+    entries: &'a [Entry],
+    filter: &RecordFilter,
+    shaper: Option<&Shaper>,
+) -> Decoded<'a> {
     // Every raw record with its entry, so the work splits evenly whatever the entry sizes.
     let raws: Vec<(&'a [u8], &'a Entry)> = entries
         .iter()
@@ -278,7 +325,7 @@ fn decode_all<'a>(entries: &'a [Entry], filter: &RecordFilter, shaper: &Shaper) 
 fn decode_records<'a>(
     raws: &[(&'a [u8], &'a Entry)],
     filter: &RecordFilter,
-    shaper: &Shaper,
+    shaper: Option<&Shaper>,
 ) -> Decoded<'a> {
     let mut out = Decoded {
         dead: Vec::new(),
@@ -294,7 +341,9 @@ fn decode_records<'a>(
                     out.filtered += 1;
                     continue;
                 }
-                shaper.apply(&mut record);
+                if let Some(shaper) = shaper {
+                    shaper.apply(&mut record);
+                }
                 out.records.push(record);
                 out.raws.push((raw, entry));
             }

@@ -9,17 +9,21 @@
 //! - `fields`: how a value is read into a field of each type;
 //! - `structs`: the `fields!` tables and the shapes a struct may take;
 //! - `analytics`, `uptime`: the tables of the two record kinds;
+//! - `lookup`: one top-level field without decoding the record;
 //! - `skip`: unknown keys' values; `value`: free-form values (GraphQL error paths);
 //! - `error`: failures on their way up, with the path they happened at.
 
 mod analytics;
 mod error;
 mod fields;
+mod lookup;
 mod reader;
 mod skip;
 mod structs;
 mod uptime;
 mod value;
+
+pub use lookup::{lookup_i64, lookup_str};
 
 use crate::{AnalyticsRecord, UptimeRecord};
 use reader::Reader;

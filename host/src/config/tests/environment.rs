@@ -1,7 +1,7 @@
 //! `${VAR}` interpolation and `PUMP__…` overrides.
 
 use super::{MINIMAL, assert_starts, err, err_env, ok, ok_env};
-use crate::config::LogFormat;
+use crate::config::{LogFormat, SinkKind};
 use pump_sinks::SinkSettings;
 use std::time::Duration;
 
@@ -17,7 +17,9 @@ fn variables_are_interpolated() {
     assert_eq!(c.source.redis_url, "redis://:p@cache:6379/0");
     let c = ok(&MINIMAL.replace("analytics.jsonl", "cost$$.jsonl"));
     match &c.sinks[0].settings {
-        SinkSettings::File(f) => assert_eq!(f.path, std::path::Path::new("cost$.jsonl")),
+        SinkKind::Native(SinkSettings::File(f)) => {
+            assert_eq!(f.path, std::path::Path::new("cost$.jsonl"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -76,7 +78,9 @@ fn overrides_replace_and_add_keys() {
     assert_eq!(c.source.redis_url, "redis://cache:6380/1");
     let archive = &c.sinks[0];
     match &archive.settings {
-        SinkSettings::File(f) => assert_eq!(f.path, std::path::Path::new("/var/log/pump.jsonl")),
+        SinkKind::Native(SinkSettings::File(f)) => {
+            assert_eq!(f.path, std::path::Path::new("/var/log/pump.jsonl"))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(archive.options.batch_max_records, 500);
@@ -89,7 +93,10 @@ fn overrides_replace_and_add_keys() {
     assert!(archive.options.uptime);
     assert_eq!(c.log.format, LogFormat::Json);
     assert_eq!(c.sinks[1].name, "debug");
-    assert!(matches!(c.sinks[1].settings, SinkSettings::Stdout(_)));
+    assert!(matches!(
+        c.sinks[1].settings,
+        SinkKind::Native(SinkSettings::Stdout(_))
+    ));
 }
 
 #[test]

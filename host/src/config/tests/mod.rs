@@ -57,7 +57,9 @@ fn the_minimal_file_loads() {
     assert_eq!(c.sinks.len(), 1);
     assert_eq!(c.sinks[0].name, "archive");
     match &c.sinks[0].settings {
-        SinkSettings::File(f) => assert_eq!(f.path, std::path::Path::new("analytics.jsonl")),
+        SinkKind::Native(SinkSettings::File(f)) => {
+            assert_eq!(f.path, std::path::Path::new("analytics.jsonl"))
+        }
         other => panic!("expected a file sink, got {other:?}"),
     }
 }

@@ -1,0 +1,274 @@
+//! Wasm filters: routing records between the sinks a filter names.
+//!
+//! Each sink a filter routes for runs the filter on its own batches (in its own instance)
+//! and keeps the records whose route includes it; filters are pure functions of the record,
+//! so every sink reaches the same decision without talking to the others, in this process
+//! or in another one. A filter that fails makes the sink retry the batch later; nothing is
+//! acknowledged before it is routed.
+
+use super::batch::{BatchBuilder, runs};
+use super::bindings::RecordKind;
+use super::bindings::filter::FilterPlugin;
+use super::component::{Loaded, Pre};
+use super::engine::Runtime;
+use super::reload::PluginSlot;
+use super::sandbox::{PluginState, Sandbox};
+use super::sink::trap_text;
+use crate::admin::Metrics;
+use crate::deliver::Entry;
+use crate::source::RecordFormat;
+use pump_record::Record;
+use std::sync::Arc;
+use wasmtime::Store;
+
+/// A configured filter, shared by the sinks it routes for.
+pub struct FilterHandle {
+    /// The filter's name.
+    pub name: String,
+    /// The sinks it routes for, in route-bit order.
+    pub sinks: Vec<String>,
+    pub(super) runtime: Runtime,
+    pub(super) sandbox: Sandbox,
+    pub(super) config_json: String,
+    pub(super) slot: PluginSlot,
+    pub(super) metrics: Arc<Metrics>,
+}
+
+impl FilterHandle {
+    /// A filter over `slot`'s plugin.
+    pub fn new(
+        name: String,
+        sinks: Vec<String>,
+        runtime: Runtime,
+        sandbox: Sandbox,
+        config_json: String,
+        slot: PluginSlot,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        FilterHandle {
+            name,
+            sinks,
+            runtime,
+            sandbox,
+            config_json,
+            slot,
+            metrics,
+        }
+    }
+}
+
+/// The filters one sink is routed by, with the sink's own instances of them.
+#[derive(Default)]
+pub struct FilterRoutes {
+    filters: Vec<RoutedBy>,
+    builder: BatchBuilder,
+}
+
+struct RoutedBy {
+    handle: Arc<FilterHandle>,
+    /// This sink's bit in the filter's routes.
+    bit: u64,
+    /// Instances by version (at most the two versions a slot keeps).
+    instances: Vec<Running>,
+}
+
+struct Running {
+    store: Store<PluginState>,
+    plugin: FilterPlugin,
+    loaded: Arc<Loaded>,
+}
+
+impl FilterRoutes {
+    /// The routing of sink `sink` by every filter that names it.
+    pub fn for_sink(filters: &[Arc<FilterHandle>], sink: &str) -> Self {
+        let filters = filters
+            .iter()
+            .filter_map(|f| {
+                let i = f.sinks.iter().position(|s| s == sink)?;
+                Some(RoutedBy {
+                    handle: f.clone(),
+                    bit: 1 << i,
+                    instances: Vec::new(),
+                })
+            })
+            .collect();
+        FilterRoutes {
+            filters,
+            builder: BatchBuilder::default(),
+        }
+    }
+
+    /// Whether no filter routes this sink.
+    pub fn is_empty(&self) -> bool {
+        self.filters.is_empty()
+    }
+
+    /// For each record, whether every filter naming this sink routes it here. `raws` are
+    /// the records' bytes and entries, `records` the same records decoded.
+    pub async fn keep(
+        &mut self,
+        raws: &[(&[u8], &Entry)],
+        records: &[Record<'_>],
+    ) -> Result<Vec<bool>, String> {
+        let mut keep = vec![true; records.len()];
+        for f in &mut self.filters {
+            // Which version routes each record: the one its batch was claimed under.
+            let versions: Vec<Arc<Loaded>> = raws
+                .iter()
+                .map(|(_, e)| f.handle.slot.for_claim(claimed_ms(&e.id)))
+                .collect();
+            let mut todo: Vec<usize> = (0..records.len()).collect();
+            while let Some(&first) = todo.first() {
+                let version = versions[first].clone();
+                let (mine, rest): (Vec<usize>, Vec<usize>) = todo
+                    .iter()
+                    .partition(|&&i| Arc::ptr_eq(&versions[i], &version));
+                let routes =
+                    route_with(f, &mut self.builder, &version, &mine, raws, records).await?;
+                for (&i, route) in mine.iter().zip(routes) {
+                    keep[i] &= route & f.bit != 0;
+                }
+                todo = rest;
+            }
+            // Instances of versions no longer in the slot are dropped.
+            let newest = f.handle.slot.newest();
+            f.instances.retain(|r| {
+                Arc::ptr_eq(&r.loaded, &newest)
+                    || versions.iter().any(|v| Arc::ptr_eq(v, &r.loaded))
+            });
+        }
+        Ok(keep)
+    }
+}
+
+/// The routes of the records at `indices`, from `version` of the filter.
+async fn route_with(
+    f: &mut RoutedBy,
+    builder: &mut BatchBuilder,
+    version: &Arc<Loaded>,
+    indices: &[usize],
+    raws: &[(&[u8], &Entry)],
+    records: &[Record<'_>],
+) -> Result<Vec<u64>, String> {
+    let found = f
+        .instances
+        .iter()
+        .position(|r| Arc::ptr_eq(&r.loaded, version));
+    let pos = match found {
+        Some(p) => p,
+        None => {
+            let running = instantiate(&f.handle, version).await?;
+            f.instances.push(running);
+            f.instances.len() - 1
+        }
+    };
+    let mut routes = Vec::with_capacity(indices.len());
+    let kinds = |i: &usize| match records[*i] {
+        Record::Analytics(_) => RecordKind::Analytics,
+        Record::Uptime(_) => RecordKind::Uptime,
+    };
+    for (kind, range) in runs(indices, kinds) {
+        for &i in &indices[range.clone()] {
+            let (raw, entry) = raws[i];
+            // Gateway msgpack goes as it is; protobuf records are encoded as msgpack.
+            if entry.format == RecordFormat::AnalyticsProtobuf {
+                builder.push_record(&records[i]);
+            } else {
+                builder.push_raw(raw);
+            }
+        }
+        let batch = builder.take(kind);
+        let running = &mut f.instances[pos];
+        running.store.data_mut().begin_call();
+        let result = running
+            .plugin
+            .tyk_pump_filter()
+            .call_route(&mut running.store, &batch)
+            .await;
+        builder.recycle(batch);
+        let failure = match result {
+            Ok(Ok(r)) if r.len() == range.len() => {
+                routes.extend(r);
+                continue;
+            }
+            Ok(Ok(r)) => format!(
+                "filter {} answered {} routes for {} records",
+                f.handle.name,
+                r.len(),
+                range.len()
+            ),
+            Ok(Err(reason)) => format!("filter {} failed: {reason}", f.handle.name),
+            Err(e) => {
+                let running = f.instances.remove(pos);
+                let name = &f.handle.name;
+                f.handle.metrics.plugin_restart(name);
+                return Err(if running.store.data().timed_out {
+                    f.handle.metrics.plugin_timeout(name);
+                    format!(
+                        "filter {name} ran past its call_timeout of {:?} and was stopped",
+                        f.handle.sandbox.call_timeout
+                    )
+                } else {
+                    format!("filter {name} trapped: {}", trap_text(&e))
+                });
+            }
+        };
+        return Err(failure);
+    }
+    Ok(routes)
+}
+
+async fn instantiate(handle: &FilterHandle, loaded: &Arc<Loaded>) -> Result<Running, String> {
+    let Pre::Filter(pre) = &loaded.pre else {
+        return Err(format!("{} is not a filter plugin", loaded.path.display()));
+    };
+    let mut store = handle
+        .sandbox
+        .store(&handle.runtime.engine)
+        .map_err(|e| format!("{e:#}"))?;
+    store.data_mut().begin_call();
+    let plugin = pre
+        .instantiate_async(&mut store)
+        .await
+        .map_err(|e| format!("filter {} failed to start: {}", handle.name, trap_text(&e)))?;
+    store.data_mut().begin_call();
+    match plugin
+        .tyk_pump_filter()
+        .call_configure(&mut store, &handle.config_json, &handle.sinks)
+        .await
+    {
+        Ok(Ok(())) => Ok(Running {
+            store,
+            plugin,
+            loaded: loaded.clone(),
+        }),
+        Ok(Err(reason)) => Err(format!(
+            "filter {} refused its config: {reason}",
+            handle.name
+        )),
+        Err(e) => Err(format!(
+            "filter {} failed in configure: {}",
+            handle.name,
+            trap_text(&e)
+        )),
+    }
+}
+
+/// The claim time in a stream ID (`<ms>-<seq>`); 0 when it cannot be read.
+fn claimed_ms(id: &str) -> u64 {
+    id.split_once('-')
+        .map_or(id, |(ms, _)| ms)
+        .parse()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::claimed_ms;
+
+    #[test]
+    fn the_claim_time_is_read_from_the_stream_id() {
+        assert_eq!(claimed_ms("1700000000123-4"), 1_700_000_000_123);
+        assert_eq!(claimed_ms("garbage"), 0);
+    }
+}

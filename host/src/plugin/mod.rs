@@ -1,0 +1,33 @@
+//! Wasm plugins: user-written sinks and filters as WebAssembly components (the contract is
+//! `wit/`), each in its own sandbox.
+//!
+//! - `engine`: the one wasmtime engine and the clock that bounds each call;
+//! - `cache`: compiled components kept on disk across restarts;
+//! - `component`: loading a file and checking which world it implements;
+//! - `sandbox`: the store a plugin runs in (memory cap, deadline, WASI grants);
+//! - `outbound`: the HTTP allow-list;
+//! - `batch`: records laid out as the WIT `batch`;
+//! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline;
+//! - `reload`: new versions loaded when a file changes or on SIGHUP;
+//! - `setup`: loading the plugins a config names at start-up.
+
+mod batch;
+mod bindings;
+mod cache;
+mod component;
+mod engine;
+mod filter;
+mod outbound;
+mod reload;
+mod sandbox;
+mod setup;
+mod sink;
+
+pub use batch::BatchBuilder;
+pub use component::{Loaded, PluginError, World, describe};
+pub use engine::Runtime;
+pub use filter::{FilterHandle, FilterRoutes};
+pub use reload::{PluginSlot, Watched, watch_plugins};
+pub use sandbox::Sandbox;
+pub use setup::{Prepared, prepare};
+pub use sink::WasmSink;

@@ -1,0 +1,210 @@
+//! Hot reload: each plugin file is watched (and all are looked at again on SIGHUP); a
+//! changed file is compiled, linked and tried in a fresh instance before it replaces the
+//! running version, so a version that fails to load leaves the old one running.
+//!
+//! Sinks switch to the new version between batches. Filters are shared by several sinks
+//! that each route the same batch, so that all of them route a record with the same
+//! version, a filter version applies to the batches claimed after it was loaded (by the
+//! time in their stream IDs); batches claimed before keep the version they were claimed
+//! under.
+
+use super::component::{Loaded, World};
+use super::engine::Runtime;
+use super::sandbox::Sandbox;
+use crate::admin::Metrics;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio_util::sync::CancellationToken;
+
+/// How often plugin files are looked at.
+const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The versions of one configured plugin: the newest, and the one before it for batches
+/// claimed before the newest was loaded.
+#[derive(Clone)]
+pub struct PluginSlot {
+    versions: Arc<RwLock<Vec<Version>>>,
+}
+
+#[derive(Clone)]
+struct Version {
+    /// Batches claimed at or after this time (ms since the epoch) use it.
+    since_ms: u64,
+    loaded: Arc<Loaded>,
+}
+
+impl PluginSlot {
+    /// A slot holding its first version.
+    pub fn new(first: Arc<Loaded>) -> Self {
+        PluginSlot {
+            versions: Arc::new(RwLock::new(vec![Version {
+                since_ms: 0,
+                loaded: first,
+            }])),
+        }
+    }
+
+    /// The newest version.
+    pub fn newest(&self) -> Arc<Loaded> {
+        let versions = self.versions.read().unwrap_or_else(|p| p.into_inner());
+        versions
+            .last()
+            .map(|v| v.loaded.clone())
+            .expect("a slot always holds a version")
+    }
+
+    /// The version for a batch claimed at `claimed_ms`.
+    pub fn for_claim(&self, claimed_ms: u64) -> Arc<Loaded> {
+        let versions = self.versions.read().unwrap_or_else(|p| p.into_inner());
+        versions
+            .iter()
+            .rev()
+            .find(|v| v.since_ms <= claimed_ms)
+            .or(versions.first())
+            .map(|v| v.loaded.clone())
+            .expect("a slot always holds a version")
+    }
+
+    /// Makes `loaded` the newest version, for batches claimed from now on.
+    pub fn publish(&self, loaded: Arc<Loaded>) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let mut versions = self.versions.write().unwrap_or_else(|p| p.into_inner());
+        versions.push(Version {
+            since_ms: now,
+            loaded,
+        });
+        if versions.len() > 2 {
+            versions.remove(0);
+        }
+    }
+}
+
+/// One plugin to watch.
+pub struct Watched {
+    /// The sink or filter name.
+    pub name: String,
+    pub path: PathBuf,
+    pub world: World,
+    pub sandbox: Sandbox,
+    /// The plugin's config, to try new versions with.
+    pub config_json: String,
+    /// The sinks a filter routes for.
+    pub sinks: Vec<String>,
+    pub slot: PluginSlot,
+    /// Watch the file (otherwise only SIGHUP reloads it).
+    pub watch: bool,
+}
+
+/// Reloads plugins whose file changed, until `shutdown`.
+pub async fn watch_plugins(
+    runtime: Runtime,
+    plugins: Vec<Watched>,
+    metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+) {
+    if plugins.is_empty() {
+        return;
+    }
+    let mut stamps: Vec<Option<Stamp>> = plugins.iter().map(|p| stamp(&p.path)).collect();
+    let mut hangup = hangup_signal();
+    loop {
+        let forced = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(WATCH_INTERVAL) => false,
+            _ = recv(&mut hangup) => true,
+        };
+        if forced {
+            tracing::info!("SIGHUP: looking at every plugin file");
+        }
+        for (p, last) in plugins.iter().zip(stamps.iter_mut()) {
+            let now = stamp(&p.path);
+            let changed = now.is_some() && now != *last;
+            if !(forced || (p.watch && changed)) {
+                continue;
+            }
+            *last = now;
+            reload(&runtime, p, &metrics).await;
+        }
+    }
+}
+
+async fn reload(runtime: &Runtime, p: &Watched, metrics: &Metrics) {
+    let current = p.slot.newest();
+    let bytes = match tokio::fs::read(&p.path).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(plugin = %p.name, path = %p.path.display(), error = %e, "cannot read the new version; the running one stays");
+            metrics.plugin_reload(&p.name, false);
+            return;
+        }
+    };
+    let runtime2 = runtime.clone();
+    let path = p.path.clone();
+    let world = p.world;
+    // Compiling takes a while: off the runtime's threads.
+    let loaded = tokio::task::spawn_blocking(move || {
+        Loaded::from_bytes(&runtime2, &path, &bytes, Some(world))
+    })
+    .await;
+    let loaded = match loaded {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
+            tracing::error!(plugin = %p.name, error = %e, "the new version cannot be loaded; the running one stays");
+            metrics.plugin_reload(&p.name, false);
+            return;
+        }
+        Err(e) => {
+            tracing::error!(plugin = %p.name, error = %e, "loading the new version failed; the running one stays");
+            metrics.plugin_reload(&p.name, false);
+            return;
+        }
+    };
+    if loaded.version == current.version {
+        return;
+    }
+    if let Err(e) = super::sink::probe(runtime, &p.sandbox, &loaded, &p.config_json, &p.sinks).await
+    {
+        tracing::error!(plugin = %p.name, version = %loaded.version, error = %e, "the new version does not start; the running one stays");
+        metrics.plugin_reload(&p.name, false);
+        return;
+    }
+    tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, "plugin reloaded");
+    metrics.plugin_reload(&p.name, true);
+    p.slot.publish(Arc::new(loaded));
+}
+
+/// What tells a file changed: its modification time and size.
+type Stamp = (SystemTime, u64);
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+#[cfg(unix)]
+fn hangup_signal() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok()
+}
+
+#[cfg(not(unix))]
+fn hangup_signal() -> Option<()> {
+    None
+}
+
+#[cfg(unix)]
+async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn recv(_signal: &mut Option<()>) {
+    std::future::pending().await
+}

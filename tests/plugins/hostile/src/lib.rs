@@ -1,0 +1,77 @@
+//! A sink that misbehaves on purpose, for the pump's sandbox tests. Its `mode` says how:
+//!
+//! - `loop`: spins forever in `write`;
+//! - `memory`: allocates until it runs out of memory in `write`;
+//! - `trap`: panics in `write` (a Wasm trap);
+//! - `http`: POSTs the batch to `url` (a host not on its allow-list) and reports the answer;
+//! - `file`: reads `path` (a file it was not granted) and reports what happened;
+//! - `env`: reads the environment variable `name` and reports what it saw;
+//! - `ok`: behaves, storing nothing.
+//!
+//! In the reporting modes every record is rejected with what the plugin saw, so the test
+//! can read it from the sink's dead letters.
+
+use pump_sdk::{Batch, Outcome, Outcomes, Sink, http};
+use serde::Deserialize;
+
+/// The sink's `config` table.
+#[derive(Deserialize)]
+pub struct Config {
+    mode: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// The misbehaving sink.
+pub struct Hostile(Config);
+
+impl Sink for Hostile {
+    type Config = Config;
+
+    fn new(config: Config) -> Result<Self, String> {
+        Ok(Hostile(config))
+    }
+
+    fn write(&mut self, batch: &Batch) -> Outcomes {
+        let report = match self.0.mode.as_str() {
+            "loop" => spin(),
+            "memory" => hoard(),
+            "trap" => panic!("the hostile sink traps on purpose"),
+            "http" => match http::post(&self.0.url, &[], b"x") {
+                Ok(r) => format!("reached {} (HTTP {})", self.0.url, r.status),
+                Err(e) => format!("http refused: {e}"),
+            },
+            "file" => match std::fs::read(&self.0.path) {
+                Ok(bytes) => format!("read {} bytes of {}", bytes.len(), self.0.path),
+                Err(e) => format!("file refused: {e}"),
+            },
+            "env" => match std::env::var(&self.0.name) {
+                Ok(v) => format!("saw {}={v}", self.0.name),
+                Err(e) => format!("env refused: {e}"),
+            },
+            _ => return Outcomes::AllWritten,
+        };
+        Outcomes::all(Outcome::Rejected(report), batch.len())
+    }
+}
+
+fn spin() -> String {
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
+}
+
+fn hoard() -> String {
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    loop {
+        held.push(vec![1u8; 1 << 20]);
+        std::hint::black_box(&held);
+    }
+}
+
+pump_sdk::export_sink!(Hostile);
