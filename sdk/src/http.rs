@@ -127,22 +127,30 @@ mod imp {
         let outgoing = request.body().map_err(|()| invalid("body"))?;
         let pending = outgoing_handler::handle(request, None)
             .map_err(|e| Error(format!("request refused: {e:?}")))?;
-        {
+        let sent = (|| {
             let stream = outgoing.write().map_err(|()| invalid("body stream"))?;
             for chunk in body.chunks(CHUNK) {
                 stream
                     .blocking_write_and_flush(chunk)
                     .map_err(|e| Error(format!("sending the body: {e:?}")))?;
             }
-        }
-        OutgoingBody::finish(outgoing, None)
-            .map_err(|e| Error(format!("finishing the body: {e:?}")))?;
+            drop(stream);
+            OutgoingBody::finish(outgoing, None)
+                .map_err(|e| Error(format!("finishing the body: {e:?}")))
+        })();
 
         pending.subscribe().block();
         let response = match pending.get() {
-            Some(Ok(Ok(r))) => r,
+            // The request's own failure (refused, unreachable) says more than the body's.
             Some(Ok(Err(code))) => return Err(Error(format!("{code:?}"))),
-            Some(Err(())) | None => return Err(Error("no response".into())),
+            Some(Ok(Ok(r))) => {
+                sent?;
+                r
+            }
+            Some(Err(())) | None => {
+                sent?;
+                return Err(Error("no response".into()));
+            }
         };
         let status = response.status();
         let incoming = response.consume().map_err(|()| Error("no body".into()))?;

@@ -22,6 +22,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::Store;
 
+/// The wait before the first new instance after a failure, doubled while failures go on
+/// up to the last (kept below the default write timeout, which the wait counts against).
+const FIRST_RESTART: Duration = Duration::from_millis(100);
+const LAST_RESTART: Duration = Duration::from_secs(10);
+
 /// A running instance of a sink plugin.
 struct Running {
     store: Store<PluginState>,
@@ -61,7 +66,7 @@ impl WasmSink {
             metrics,
             running: None,
             builder: BatchBuilder::default(),
-            backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(30)),
+            backoff: Backoff::new(FIRST_RESTART, LAST_RESTART),
             not_before: None,
         };
         let loaded = sink.slot.newest();
@@ -87,13 +92,10 @@ impl WasmSink {
                 .call_close(&mut running.store)
                 .await;
         }
-        if let Some(at) = self.not_before
-            && Instant::now() < at
-        {
-            return Err(format!(
-                "the plugin failed; a new instance starts in {:?}",
-                at - Instant::now()
-            ));
+        // After a failure, the new instance waits out its backoff here, so that the
+        // retry it serves meets a fresh instance rather than the wait.
+        if let Some(at) = self.not_before.take() {
+            tokio::time::sleep_until(at.into()).await;
         }
         match instantiate(&self.runtime, &self.sandbox, &newest, &self.config_json).await {
             Ok(r) => Ok(r),
@@ -123,7 +125,7 @@ impl WasmSink {
     }
 
     fn succeeded(&mut self) {
-        self.backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(30));
+        self.backoff = Backoff::new(FIRST_RESTART, LAST_RESTART);
         self.not_before = None;
     }
 }
@@ -217,14 +219,19 @@ fn outcomes_for(outcomes: WitOutcomes, n: usize) -> Vec<Outcome> {
     }
 }
 
-/// A trap's message without wasmtime's backtrace lines.
+/// Why a call failed, in one line: the trap or error, without wasmtime's wasm backtrace.
 pub(super) fn trap_text(e: &wasmtime::Error) -> String {
-    let text = format!("{e:#}");
-    let first = text.lines().next().unwrap_or_default();
-    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        return format!("{trap} ({first})");
-    }
-    first.to_owned()
+    let causes: Vec<String> = e
+        .chain()
+        .map(|c| c.to_string())
+        .filter(|c| !c.starts_with("error while executing at wasm backtrace"))
+        .collect();
+    let text = if causes.is_empty() {
+        e.root_cause().to_string()
+    } else {
+        causes.join(": ")
+    };
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 /// A configured instance of a sink plugin.

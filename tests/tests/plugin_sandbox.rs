@@ -1,0 +1,225 @@
+//! Hostile plugins are contained: a plugin that loops, hoards memory, traps, or reaches for
+//! a host, a file or an environment variable it was not granted is stopped or refused,
+//! its records are retried and then dead-lettered with the reason, and the other sinks
+//! get everything. Plugins built against another WIT version are refused at start-up.
+
+use pump_tests::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A hostile sink table: `mode` and extra sink options / plugin config.
+fn hostile(name: &str, mode: &str, options: &str, config: &str) -> String {
+    format!(
+        "\n[sinks.{name}]\ntype = \"wasm\"\nmodule = {:?}\nretry_initial_backoff = \"10ms\"\nretry_max_backoff = \"20ms\"\n{options}\n[sinks.{name}.config]\nmode = {mode:?}\n{config}\n",
+        plugin("hostile").display().to_string()
+    )
+}
+
+/// Every dead letter of a sink, as `pump dlq list --json` shows them.
+fn dead_letters(config: &std::path::Path, sink: &str) -> Vec<serde_json::Value> {
+    let out = pump(
+        &[
+            "dlq",
+            "list",
+            "--config",
+            config.to_str().unwrap(),
+            "--sink",
+            sink,
+            "--json",
+            "--limit",
+            "10000",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn hostile_plugins_are_contained_and_lose_nothing() {
+    let url = redis_url();
+    let prefix = unique_prefix("hostile");
+    let mut conn = redis(&url);
+    let (lists, _) = lists(&prefix);
+    let all = records(300, 11);
+    push_records(&mut conn, &[&lists[0]], &all);
+    // A server the plugin could reach if it were allowed to: it must see nothing.
+    let bait = Receiver::start(0);
+
+    let scratch = Scratch::new();
+    let granted = scratch.path("granted");
+    std::fs::create_dir_all(&granted).unwrap();
+    std::fs::write(granted.join("note.txt"), "hello").unwrap();
+    let archive = scratch.path("archive.jsonl");
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}{}{}{}{}{}{}{}{}{}{}",
+            source_toml(&url, &prefix, "batch_size = 100"),
+            plugins_toml(),
+            file_sink("archive", &archive, ""),
+            hostile(
+                "spin",
+                "loop",
+                "max_retries = 1\ncall_timeout = \"300ms\"",
+                ""
+            ),
+            hostile(
+                "hoard",
+                "memory",
+                "max_retries = 1\nmemory_limit = \"16MiB\"",
+                ""
+            ),
+            hostile("crash", "trap", "max_retries = 1", ""),
+            hostile(
+                "reach",
+                "http",
+                "allow_hosts = [\"127.0.0.1:9\"]",
+                &format!("url = \"http://{}/steal\"", bait.addr)
+            ),
+            hostile("peek", "file", "", "path = \"/etc/hostname\""),
+            hostile(
+                "granted",
+                "file",
+                &format!("dir = {:?}", granted.display().to_string()),
+                "path = \"/data/note.txt\""
+            ),
+            hostile("snoop", "env", "", "name = \"HOME\""),
+            hostile("calm", "ok", "", ""),
+        ),
+    );
+    let out = drain(&config, Duration::from_secs(300));
+    let log = String::from_utf8_lossy(&out.stderr);
+
+    // The well-behaved sinks got every record.
+    assert_eq!(read_jsonl(&archive).len(), all.len());
+    assert!(
+        bait.accepted().is_empty(),
+        "the plugin reached a host not on its allow-list"
+    );
+
+    let expect: HashMap<&str, &str> = [
+        ("spin", "ran past its call_timeout of 300ms"),
+        ("hoard", "memory"),
+        ("crash", "plugin write failed"),
+        ("reach", "HttpRequestDenied"),
+        ("peek", "file refused"),
+        ("granted", "read 5 bytes of /data/note.txt"),
+        ("snoop", "env refused"),
+    ]
+    .into_iter()
+    .collect();
+    for (sink, reason) in &expect {
+        let dead = dead_letters(&config, sink);
+        assert_eq!(
+            dead.len(),
+            all.len(),
+            "{sink}: every record dead-lettered, none lost"
+        );
+        for d in &dead {
+            let r = d["reason"].as_str().unwrap();
+            assert!(
+                r.contains(reason),
+                "{sink}: reason {r:?} should say {reason:?}"
+            );
+        }
+    }
+    assert!(dead_letters(&config, "calm").is_empty());
+    assert!(
+        log.contains("not on its allow_hosts"),
+        "the refusal is logged"
+    );
+    assert!(log.contains("sink=calm delivered=300"), "{log}");
+}
+
+#[test]
+fn a_plugin_built_against_another_wit_version_is_refused_with_a_clear_message() {
+    let scratch = Scratch::new();
+    // A component exporting the sink interface of a future contract.
+    let future = scratch.path("future.wasm");
+    std::fs::write(
+        &future,
+        r#"(component
+            (core module $m (func (export "f")))
+            (core instance $i (instantiate $m))
+            (func $f (canon lift (core func $i "f")))
+            (instance $sink (export "close" (func $f)))
+            (export "tyk:pump/sink@0.2.0" (instance $sink)))"#,
+    )
+    .unwrap();
+    let check = pump(
+        &["plugin", "check", future.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tyk:pump@0.2.0") && err.contains("tyk:pump@0.1.0"),
+        "{err}"
+    );
+
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}\n[sinks.hook]\ntype = \"wasm\"\nmodule = {:?}\n",
+            source_toml(&redis_url(), &unique_prefix("wit-version"), ""),
+            future.display().to_string()
+        ),
+    );
+    let run = pump(
+        &["run", "--config", config.to_str().unwrap(), "--drain"],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(err.contains("sinks.hook.module"), "{err}");
+    assert!(err.contains("tyk:pump@0.2.0"), "{err}");
+
+    // A filter configured as a sink is refused too, naming both worlds.
+    let config = scratch.config(
+        "wrong.toml",
+        &format!(
+            "{}\n[sinks.hook]\ntype = \"wasm\"\nmodule = {:?}\n",
+            source_toml(&redis_url(), &unique_prefix("wrong-world"), ""),
+            plugin("shard_by_org").display().to_string()
+        ),
+    );
+    let run = pump(
+        &["run", "--config", config.to_str().unwrap(), "--drain"],
+        Duration::from_secs(120),
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        err.contains("is a filter plugin, but it is configured as a sink"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_restart_takes_compiled_plugins_from_the_cache() {
+    let scratch = Scratch::new();
+    let cache = scratch.path("cache");
+    let out = scratch.path("out.jsonl");
+    let url = redis_url();
+    let prefix = unique_prefix("plugin-cache");
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}{}\n[plugins]\ncache_dir = {:?}\n\n[filters.errors]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"out\"]\n",
+            source_toml(&url, &prefix, ""),
+            file_sink("out", &out, ""),
+            cache.display().to_string(),
+            plugin("errors_only").display().to_string()
+        ),
+    );
+    let first = drain(&config, Duration::from_secs(120));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("cached=false"));
+    let entries = std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(entries, 1, "one compiled component in the cache");
+    let second = drain(&config, Duration::from_secs(120));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("cached=true"));
+}
