@@ -16,12 +16,35 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// How `pump run` behaves.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Exit once every source list is empty and every sink has acknowledged everything.
     pub drain: bool,
     /// How long in-flight batches may take to finish after shutdown is requested.
     pub shutdown_timeout: Duration,
+    /// Called a few times a second with the counts so far (progress displays).
+    pub on_progress: Option<ProgressHook>,
+}
+
+/// See [`RunOptions::on_progress`].
+pub type ProgressHook = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// The counts of a run so far.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Records this process claimed.
+    pub claimed: u64,
+    /// Each sink's counters, by sink name.
+    pub sinks: Vec<(String, StatsSnapshot)>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("drain", &self.drain)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RunOptions {
@@ -29,6 +52,7 @@ impl Default for RunOptions {
         RunOptions {
             drain: false,
             shutdown_timeout: Duration::from_secs(30),
+            on_progress: None,
         }
     }
 }
@@ -167,6 +191,25 @@ pub async fn run(
             shutdown.clone(),
         ))
     });
+    let reporter = opts.on_progress.clone().map(|hook| {
+        let metrics = metrics.clone();
+        let sinks: Vec<_> = pipelines
+            .iter()
+            .map(|(name, stats, _)| (name.clone(), stats.clone()))
+            .collect();
+        tokio::spawn(async move {
+            loop {
+                hook(&Progress {
+                    claimed: metrics.claimed.get(),
+                    sinks: sinks
+                        .iter()
+                        .map(|(n, s)| (n.clone(), s.snapshot()))
+                        .collect(),
+                });
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    });
     let reloader = plugins.runtime.clone().map(|runtime| {
         tokio::spawn(crate::plugin::watch_plugins(
             runtime,
@@ -228,6 +271,9 @@ pub async fn run(
     let _ = claimer.await;
     maintenance.abort();
     if let Some(r) = reloader {
+        r.abort();
+    }
+    if let Some(r) = reporter {
         r.abort();
     }
     let drained = match drained {

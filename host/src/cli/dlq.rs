@@ -121,7 +121,9 @@ async fn execute(config: &crate::config::Config, cmd: DlqCommand) -> anyhow::Res
         DlqCommand::Requeue { sink, limit, .. } => {
             check_sink(config, &sink)?;
             let mut total = 0;
-            let limit = limit.unwrap_or(usize::MAX);
+            let waiting = dlq::count(&mut conn, &keys, &sink).await? as usize;
+            let limit = limit.unwrap_or(usize::MAX).min(waiting);
+            let bar = super::progress::bar(limit as u64, "re-queuing");
             while total < limit {
                 let n = dlq::requeue(&mut conn, &keys, &sink, (limit - total).min(1000)).await?
                     as usize;
@@ -129,7 +131,9 @@ async fn execute(config: &crate::config::Config, cmd: DlqCommand) -> anyhow::Res
                     break;
                 }
                 total += n;
+                bar.set_position(total as u64);
             }
+            bar.finish_and_clear();
             println!(
                 "re-queued {total} dead letter(s) for sink `{sink}`; a running pump delivers them to that sink"
             );

@@ -37,6 +37,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             RunOptions {
                 drain: args.drain,
                 shutdown_timeout: args.shutdown_timeout,
+                on_progress: args.drain.then(|| super::progress::run_hook("draining")),
             },
             shutdown,
         )

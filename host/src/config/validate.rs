@@ -168,6 +168,14 @@ impl Checker<'_, '_> {
     fn filter(&self, f: &super::FilterConfig, sinks: &[SinkConfig]) -> Result<(), Problem> {
         let at = vec![Seg::from("filters"), Seg::from(f.name.as_str())];
         self.plugin(at.clone(), &f.plugin)?;
+        if !f.plugin.allow_hosts.is_empty() {
+            let mut path = at.clone();
+            path.push("allow_hosts".into());
+            return Err(self.fail(
+                path,
+                "filters have no network access; remove `allow_hosts` (sinks may have it)",
+            ));
+        }
         for (i, name) in f.sinks.iter().enumerate() {
             let mut path = at.clone();
             path.extend([Seg::from("sinks"), i.into()]);

@@ -11,6 +11,8 @@
 //! - `reload`: new versions loaded when a file changes or on SIGHUP;
 //! - `setup`: loading the plugins a config names at start-up.
 
+#[doc(hidden)]
+pub mod bench;
 mod batch;
 mod bindings;
 mod cache;

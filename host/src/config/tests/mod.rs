@@ -3,6 +3,7 @@
 
 mod environment;
 mod errors;
+mod plugins;
 
 use super::*;
 use pump_sinks::SinkSettings;
