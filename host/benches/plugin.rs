@@ -30,7 +30,11 @@ fn plugin(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/wasm32-wasip2/release")
         .join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} is missing: run scripts/build-plugins", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/build-plugins",
+        path.display()
+    );
     path
 }
 

@@ -214,6 +214,7 @@ pub async fn run(
         tokio::spawn(crate::plugin::watch_plugins(
             runtime,
             plugins.watched,
+            conn.clone(),
             metrics.clone(),
             shutdown.clone(),
         ))

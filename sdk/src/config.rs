@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 /// Reads the JSON the pump hands to `configure` into the plugin's config type; the error
 /// names the key that is wrong, as serde reports it.
 pub(crate) fn parse<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    // An absent table arrives as `{}`; a unit config type reads it too.
+    // An absent table arrives as `{}`, which a config struct with no fields reads.
     serde_json::from_str(json).map_err(|e| format!("invalid plugin config: {e}"))
 }
 

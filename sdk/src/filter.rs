@@ -19,8 +19,8 @@ impl Route {
         })
     }
 
-    /// This route and `other` together.
-    pub fn and(self, other: Route) -> Route {
+    /// The sinks of this route and those of `other`.
+    pub fn or(self, other: Route) -> Route {
         Route(self.0 | other.0)
     }
 
@@ -149,7 +149,7 @@ mod tests {
         let sinks = Sinks::new(vec!["eu".into(), "us".into(), "rest".into()]);
         assert_eq!(sinks.route("us"), Some(Route(0b010)));
         assert_eq!(Route::all(&sinks).bits(), 0b111);
-        assert_eq!(sinks.route("eu").unwrap().and(Route::NONE).bits(), 1);
+        assert_eq!(sinks.route("eu").unwrap().or(Route::NONE).bits(), 1);
         let err = sinks.require("asia").unwrap_err();
         assert!(err.contains("eu, us, rest"), "{err}");
     }

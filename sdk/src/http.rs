@@ -87,9 +87,14 @@ mod imp {
     ) -> Result<Response, Error> {
         let fields = Fields::new();
         // A declared length lets the request go out in one piece rather than chunked.
-        fields
-            .append("content-length", body.len().to_string().as_bytes())
-            .map_err(|e| Error(format!("header `content-length`: {e:?}")))?;
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
+            fields
+                .append("content-length", body.len().to_string().as_bytes())
+                .map_err(|e| Error(format!("header `content-length`: {e:?}")))?;
+        }
         for (name, value) in headers {
             fields
                 .append(name, value.as_bytes())
@@ -126,7 +131,7 @@ mod imp {
 
         let outgoing = request.body().map_err(|()| invalid("body"))?;
         let pending = outgoing_handler::handle(request, None)
-            .map_err(|e| Error(format!("request refused: {e:?}")))?;
+            .map_err(|e| Error(format!("request to {} refused: {e:?}", target.authority)))?;
         let sent = (|| {
             let stream = outgoing.write().map_err(|()| invalid("body stream"))?;
             for chunk in body.chunks(CHUNK) {
@@ -142,11 +147,11 @@ mod imp {
         pending.subscribe().block();
         let response = match pending.get() {
             // The request's own failure (refused, unreachable) says more than the body's.
-            Some(Ok(Err(code))) => return Err(Error(format!("{code:?}"))),
-            Some(Ok(Ok(r))) => {
-                sent?;
-                r
+            Some(Ok(Err(code))) => {
+                return Err(Error(format!("request to {}: {code:?}", target.authority)));
             }
+            // A server may answer before taking the whole body (413, say): its answer counts.
+            Some(Ok(Ok(r))) => r,
             Some(Err(())) | None => {
                 sent?;
                 return Err(Error("no response".into()));

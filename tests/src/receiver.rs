@@ -53,7 +53,7 @@ impl Receiver {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         n += 1;
-                        let fail = fail_every > 0 && n % fail_every == 0;
+                        let fail = fail_every > 0 && n.is_multiple_of(fail_every);
                         if let Some(req) = serve(stream, fail) {
                             if fail {
                                 refu.fetch_add(1, Ordering::Relaxed);

@@ -5,7 +5,11 @@
 use pump_tests::*;
 use std::time::Duration;
 
+/// The demo always uses the `pump-demo` keys: one demo at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn demo(dir: &std::path::Path, extra: &[&str]) -> String {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let filter = plugin("shard_by_org");
     let url = redis_url();
     let mut args = vec![
@@ -41,7 +45,10 @@ fn demo_feeds_and_drains_everything_through_the_wasm_filter() {
         3000
     );
     assert_eq!(lines.iter().filter(|l| l.get("url").is_some()).count(), 30);
-    assert!(stdout.contains("sink `archive`: 3030 records written"), "{stdout}");
+    assert!(
+        stdout.contains("sink `archive`: 3030 records written"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 dead-lettered"), "{stdout}");
 
     // The filter's shards: each org in its own file, the rest in `others`, all of them once.
@@ -81,5 +88,9 @@ fn demo_feeds_at_a_rate_while_the_pump_runs() {
     let dir = scratch.path("demo");
     let stdout = demo(&dir, &["--records", "600", "--rate", "400"]);
     assert!(stdout.contains("at 400 records/s"), "{stdout}");
-    assert_eq!(read_jsonl(&dir.join("archive.jsonl")).len(), 606, "{stdout}");
+    assert_eq!(
+        read_jsonl(&dir.join("archive.jsonl")).len(),
+        606,
+        "{stdout}"
+    );
 }

@@ -104,9 +104,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             let live = {
                 let config = config.clone();
                 let stop = stop.clone();
-                tokio::spawn(async move {
-                    engine::run(&config, RunOptions::default(), stop).await
-                })
+                tokio::spawn(async move { engine::run(&config, RunOptions::default(), stop).await })
             };
             let fed = feed(conn, &keys, args.records, Some(rate.max(1))).await;
             stop.cancel();
@@ -127,7 +125,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     add(summary);
     let secs = start.elapsed().as_secs_f64();
-    println!("drained in {secs:.2}s, start-up and the final drain check included (`pump bench` measures throughput):");
+    println!(
+        "drained in {secs:.2}s, start-up and the final drain check included (`pump bench` measures throughput):"
+    );
     for (name, written, dead) in &delivered {
         let file = args.dir.join(format!("{name}.jsonl"));
         println!(

@@ -17,9 +17,9 @@ pub fn bar(len: u64, what: &str) -> ProgressBar {
 /// A spinner counting records whose total is not known.
 pub fn counter(what: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) =
-        ProgressStyle::with_template(&format!("{{spinner}} {what}: {{human_pos}} ({{per_sec}}) {{msg}}"))
-    {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {what}: {{human_pos}} ({{per_sec}}) {{msg}}"
+    )) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -109,8 +109,7 @@ struct Top {
     log: LogConfig,
     #[serde(default)]
     admin: Option<AdminConfig>,
-    #[serde(default)]
-    plugins: PluginsConfig,
+
     /// Never present here; declared so serde lists it among the valid top-level keys.
     #[serde(default)]
     #[allow(dead_code)]
@@ -119,6 +118,8 @@ struct Top {
     #[serde(default)]
     #[allow(dead_code)]
     filters: IgnoredAny,
+    #[serde(default)]
+    plugins: PluginsConfig,
 }
 
 fn read(doc: Spanned<DeTable<'_>>) -> Result<Config, Problem> {

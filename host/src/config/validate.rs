@@ -29,7 +29,19 @@ pub fn check(config: &Config, doc: &Spanned<DeTable<'_>>) -> Result<(), Problem>
     for sink in &config.sinks {
         v.sink(sink)?;
         if let super::SinkKind::Wasm(plugin) = &sink.settings {
-            v.plugin(vec!["sinks".into(), sink.name.as_str().into()], plugin)?;
+            let at = vec![Seg::from("sinks"), Seg::from(sink.name.as_str())];
+            v.plugin(at.clone(), plugin)?;
+            if plugin.call_timeout >= sink.options.timeout {
+                let mut path = at;
+                path.push("call_timeout".into());
+                return Err(v.fail(
+                    path,
+                    format!(
+                        "must be shorter than the sink's `timeout` ({:?}), which bounds the whole write",
+                        sink.options.timeout
+                    ),
+                ));
+            }
         }
     }
     for filter in &config.filters {
@@ -152,10 +164,14 @@ impl Checker<'_, '_> {
             let port = host
                 .rsplit_once(':')
                 .map(|(h, port)| (h, port.parse::<u16>()));
-            if !matches!(port, Some((h, Ok(_))) if !h.is_empty()) {
+            let bare_ipv6 = host.matches(':').count() > 1 && !host.starts_with('[');
+            let valid = matches!(port, Some((h, Ok(_))) if !h.is_empty())
+                && !host.contains('/')
+                && !bare_ipv6;
+            if !valid {
                 return Err(self.fail(
                     path,
-                    format!("`{host}` is not `host:port`, such as \"127.0.0.1:9000\" or \"hec.example.com:443\""),
+                    format!("`{host}` is not `host:port`, such as \"127.0.0.1:9000\", \"hec.example.com:443\" or \"[::1]:8088\" (no scheme, no path)"),
                 ));
             }
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub enum SinkBuilder {
     /// A built-in sink.
-    Native(SinkSettings),
+    Native(Box<SinkSettings>),
     /// A Wasm sink.
     Wasm {
         runtime: Runtime,

@@ -42,6 +42,16 @@ pub struct Worker {
     pub shutdown: CancellationToken,
 }
 
+/// What the Wasm filters made of a batch.
+enum Routing {
+    /// For each record, whether it goes to this sink.
+    Routed(Vec<bool>),
+    /// The filters kept failing: the reason, for the records' dead letters.
+    GaveUp(String),
+    /// Shutdown came while retrying: the batch stays pending.
+    Abandoned,
+}
+
 /// Whether a batch's entries may be acknowledged.
 enum Done {
     Ack,
@@ -88,8 +98,23 @@ impl Worker {
         SinkStats::add(&self.stats.received, received);
         SinkStats::add(&self.stats.filtered, filtered);
         if !self.routes.is_empty() && !records.is_empty() {
-            let Some(keep) = self.route(&raws, &records).await else {
-                return;
+            let keep = match self.route(&raws, &records).await {
+                Routing::Routed(keep) => keep,
+                Routing::Abandoned => return,
+                // The filter keeps failing on this batch: its records are dead-lettered
+                // with the reason rather than holding the sink back for ever.
+                Routing::GaveUp(reason) => {
+                    for (raw, entry) in raws.drain(..) {
+                        dead.push(DeadLetter {
+                            source: &entry.source,
+                            format: entry.format,
+                            reason: reason.clone(),
+                            record: raw,
+                        });
+                    }
+                    records.clear();
+                    vec![]
+                }
             };
             let before = records.len();
             let mut flags = keep.iter();
@@ -128,22 +153,27 @@ impl Worker {
     }
 
     /// Which records the Wasm filters route to this sink; a failing filter is retried
-    /// with backoff. `None` when shutdown came first: the batch stays pending.
-    async fn route(
-        &mut self,
-        raws: &[(&[u8], &Entry)],
-        records: &[Record<'_>],
-    ) -> Option<Vec<bool>> {
+    /// with backoff, up to the sink's `max_retries`.
+    async fn route(&mut self, raws: &[(&[u8], &Entry)], records: &[Record<'_>]) -> Routing {
         let mut backoff = Backoff::new(self.retry_initial_backoff, self.retry_max_backoff);
         loop {
             match self.routes.keep(raws, records).await {
-                Ok(keep) => return Some(keep),
+                Ok(keep) => return Routing::Routed(keep),
                 Err(reason) => {
                     self.stats.write_failed(&reason);
+                    if self
+                        .max_retries
+                        .is_some_and(|max| backoff.attempts() >= max)
+                    {
+                        return Routing::GaveUp(format!(
+                            "gave up routing after {} retries: {reason}",
+                            backoff.attempts()
+                        ));
+                    }
                     let delay = backoff.next_delay();
                     tracing::warn!(sink = %self.name, reason = %reason, retry_in = ?delay, "cannot route the batch; retrying");
                     if crate::shutdown::sleep(&self.shutdown, delay).await {
-                        return None;
+                        return Routing::Abandoned;
                     }
                 }
             }

@@ -36,6 +36,22 @@ impl BatchBuilder {
             .push(u32::try_from(self.data.len()).unwrap_or(u32::MAX));
     }
 
+    /// Bytes of the records added so far.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Forgets the records added so far.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
+
     /// The batch so far, leaving the builder empty. Hand the batch back with
     /// [`BatchBuilder::recycle`] to reuse its buffers.
     pub fn take(&mut self, kind: RecordKind) -> Batch {

@@ -42,9 +42,14 @@ impl BenchFilter {
         let Pre::Filter(pre) = &loaded.pre else {
             unreachable!("loaded as a filter")
         };
-        let mut store = sandbox("bench", path).store(&runtime.engine).expect("store");
+        let mut store = sandbox("bench", path)
+            .store(&runtime.engine)
+            .expect("store");
         store.data_mut().begin_call();
-        let plugin = pre.instantiate_async(&mut store).await.expect("instantiate");
+        let plugin = pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
         plugin
             .tyk_pump_filter()
             .call_configure(&mut store, config, sinks)
@@ -102,7 +107,10 @@ impl BenchMeasure {
             .store(&runtime.engine)
             .expect("store");
         store.data_mut().begin_call();
-        let plugin = pre.instantiate_async(&mut store).await.expect("instantiate");
+        let plugin = pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
         BenchMeasure {
             store,
             plugin,

@@ -183,7 +183,7 @@ impl Loaded {
 fn world_of(path: &Path, exports: &[String]) -> Result<World, PluginError> {
     for world in [World::Sink, World::Filter] {
         let name = format!("{PACKAGE}/{}@{PACKAGE_VERSION}", world.interface());
-        if exports.iter().any(|e| *e == name) {
+        if exports.contains(&name) {
             return Ok(world);
         }
     }

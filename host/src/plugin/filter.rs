@@ -2,9 +2,10 @@
 //!
 //! Each sink a filter routes for runs the filter on its own batches (in its own instance)
 //! and keeps the records whose route includes it; filters are pure functions of the record,
-//! so every sink reaches the same decision without talking to the others, in this process
-//! or in another one. A filter that fails makes the sink retry the batch later; nothing is
-//! acknowledged before it is routed.
+//! so every sink reaches the same decision without talking to the others. Within a process
+//! a record is routed by the same version for every sink (see `reload`); pumps of a fleet
+//! switch versions when each of them loads the new one. A filter that fails makes the sink
+//! retry the batch later; nothing is acknowledged before it is routed or dead-lettered.
 
 use super::batch::{BatchBuilder, runs};
 use super::bindings::RecordKind;
@@ -13,7 +14,7 @@ use super::component::{Loaded, Pre};
 use super::engine::Runtime;
 use super::reload::PluginSlot;
 use super::sandbox::{PluginState, Sandbox};
-use super::sink::trap_text;
+use super::sink::{deadline, trap_text};
 use crate::admin::Metrics;
 use crate::deliver::Entry;
 use crate::source::RecordFormat;
@@ -167,8 +168,11 @@ async fn route_with(
         Record::Analytics(_) => RecordKind::Analytics,
         Record::Uptime(_) => RecordKind::Uptime,
     };
+    // A call's records must fit the plugin's memory with room to work.
+    let budget = f.handle.sandbox.memory_limit / 4;
     for (kind, range) in runs(indices, kinds) {
-        for &i in &indices[range.clone()] {
+        let mut pending = 0;
+        for (n, &i) in indices[range.clone()].iter().enumerate() {
             let (raw, entry) = raws[i];
             // Gateway msgpack goes as it is; protobuf records are encoded as msgpack.
             if entry.format == RecordFormat::AnalyticsProtobuf {
@@ -176,46 +180,63 @@ async fn route_with(
             } else {
                 builder.push_raw(raw);
             }
-        }
-        let batch = builder.take(kind);
-        let running = &mut f.instances[pos];
-        running.store.data_mut().begin_call();
-        let result = running
-            .plugin
-            .tyk_pump_filter()
-            .call_route(&mut running.store, &batch)
-            .await;
-        builder.recycle(batch);
-        let failure = match result {
-            Ok(Ok(r)) if r.len() == range.len() => {
-                routes.extend(r);
+            pending += 1;
+            if n + 1 < range.len() && builder.len() < budget {
                 continue;
             }
-            Ok(Ok(r)) => format!(
-                "filter {} answered {} routes for {} records",
-                f.handle.name,
-                r.len(),
-                range.len()
-            ),
-            Ok(Err(reason)) => format!("filter {} failed: {reason}", f.handle.name),
-            Err(e) => {
-                let running = f.instances.remove(pos);
-                let name = &f.handle.name;
-                f.handle.metrics.plugin_restart(name);
-                return Err(if running.store.data().timed_out {
-                    f.handle.metrics.plugin_timeout(name);
-                    format!(
-                        "filter {name} ran past its call_timeout of {:?} and was stopped",
-                        f.handle.sandbox.call_timeout
-                    )
-                } else {
-                    format!("filter {name} trapped: {}", trap_text(&e))
-                });
-            }
-        };
-        return Err(failure);
+            routes.extend(call_route(f, pos, builder, kind, pending).await?);
+            pending = 0;
+        }
     }
     Ok(routes)
+}
+
+/// One `route` call with the builder's records; on a trap or a timeout the instance is
+/// dropped (the next batch gets a fresh one).
+async fn call_route(
+    f: &mut RoutedBy,
+    pos: usize,
+    builder: &mut BatchBuilder,
+    kind: RecordKind,
+    n: usize,
+) -> Result<Vec<u64>, String> {
+    let batch = builder.take(kind);
+    let running = &mut f.instances[pos];
+    running.store.data_mut().begin_call();
+    let call = running
+        .plugin
+        .tyk_pump_filter()
+        .call_route(&mut running.store, &batch);
+    let result = tokio::time::timeout(deadline(f.handle.sandbox.call_timeout), call).await;
+    builder.recycle(batch);
+    let name = &f.handle.name;
+    match result {
+        Ok(Ok(Ok(r))) if r.len() == n => Ok(r),
+        Ok(Ok(Ok(r))) => Err(format!(
+            "filter {name} answered {} routes for {n} records",
+            r.len()
+        )),
+        Ok(Ok(Err(reason))) => Err(format!("filter {name} failed: {reason}")),
+        Ok(Err(e)) => {
+            let running = f.instances.remove(pos);
+            f.handle.metrics.plugin_restart(name);
+            if running.store.data().timed_out {
+                f.handle.metrics.plugin_timeout(name);
+                return Err(late(name, f.handle.sandbox.call_timeout));
+            }
+            Err(format!("filter {name} trapped: {}", trap_text(&e)))
+        }
+        Err(_) => {
+            f.instances.remove(pos);
+            f.handle.metrics.plugin_restart(name);
+            f.handle.metrics.plugin_timeout(name);
+            Err(late(name, f.handle.sandbox.call_timeout))
+        }
+    }
+}
+
+fn late(name: &str, call_timeout: std::time::Duration) -> String {
+    format!("filter {name} ran past its call_timeout of {call_timeout:?} and was stopped")
 }
 
 async fn instantiate(handle: &FilterHandle, loaded: &Arc<Loaded>) -> Result<Running, String> {
@@ -226,16 +247,21 @@ async fn instantiate(handle: &FilterHandle, loaded: &Arc<Loaded>) -> Result<Runn
         .sandbox
         .store(&handle.runtime.engine)
         .map_err(|e| format!("{e:#}"))?;
+    let limit = deadline(handle.sandbox.call_timeout);
+    let timed_out = |_| late(&handle.name, handle.sandbox.call_timeout);
     store.data_mut().begin_call();
-    let plugin = pre
-        .instantiate_async(&mut store)
+    let plugin = tokio::time::timeout(limit, pre.instantiate_async(&mut store))
         .await
+        .map_err(timed_out)?
         .map_err(|e| format!("filter {} failed to start: {}", handle.name, trap_text(&e)))?;
     store.data_mut().begin_call();
-    match plugin
-        .tyk_pump_filter()
-        .call_configure(&mut store, &handle.config_json, &handle.sinks)
+    let configure =
+        plugin
+            .tyk_pump_filter()
+            .call_configure(&mut store, &handle.config_json, &handle.sinks);
+    match tokio::time::timeout(limit, configure)
         .await
+        .map_err(timed_out)?
     {
         Ok(Ok(())) => Ok(Running {
             store,

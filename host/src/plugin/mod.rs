@@ -8,18 +8,20 @@
 //! - `outbound`: the HTTP allow-list;
 //! - `batch`: records laid out as the WIT `batch`;
 //! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline;
+//! - `probe`: trying a plugin before it is used;
 //! - `reload`: new versions loaded when a file changes or on SIGHUP;
 //! - `setup`: loading the plugins a config names at start-up.
 
+mod batch;
 #[doc(hidden)]
 pub mod bench;
-mod batch;
 mod bindings;
 mod cache;
 mod component;
 mod engine;
 mod filter;
 mod outbound;
+mod probe;
 mod reload;
 mod sandbox;
 mod setup;

@@ -3,18 +3,26 @@
 //! logged with the host it tried.
 
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// The allow-list of one plugin.
 pub struct AllowList {
     plugin: Arc<str>,
     hosts: Arc<[String]>,
+    /// No wait of a request (connecting, the first byte, between bytes) may outlast a
+    /// plugin call.
+    longest_wait: Duration,
 }
 
 impl AllowList {
-    /// The hosts `plugin` may reach.
-    pub fn new(plugin: Arc<str>, hosts: Arc<[String]>) -> Self {
-        AllowList { plugin, hosts }
+    /// The hosts `plugin` may reach, with waits bounded by its `call_timeout`.
+    pub fn new(plugin: Arc<str>, hosts: Arc<[String]>, longest_wait: Duration) -> Self {
+        AllowList {
+            plugin,
+            hosts,
+            longest_wait,
+        }
     }
 
     /// Whether a request to `authority` (with the scheme's default port when it has none)
@@ -73,6 +81,14 @@ impl WasiHttpHooks for AllowList {
             tracing::warn!(plugin = %self.plugin, host = %authority, "plugin tried to reach a host not on its allow_hosts; refused");
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
+        let cap =
+            |t: Option<Duration>| Some(t.map_or(self.longest_wait, |t| t.min(self.longest_wait)));
+        let options = options.unwrap_or_default();
+        let options = Some(RequestOptions {
+            connect_timeout: cap(options.connect_timeout),
+            first_byte_timeout: cap(options.first_byte_timeout),
+            between_bytes_timeout: cap(options.between_bytes_timeout),
+        });
         Box::new(async move {
             use http_body_util::BodyExt;
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
@@ -97,6 +113,7 @@ mod tests {
                 "hec.example.com:443".to_string(),
             ]
             .into(),
+            Duration::from_secs(5),
         );
         assert!(list.allows("127.0.0.1:9000", false));
         assert!(!list.allows("127.0.0.1:9001", false));

@@ -3,24 +3,29 @@
 //! running version, so a version that fails to load leaves the old one running.
 //!
 //! Sinks switch to the new version between batches. Filters are shared by several sinks
-//! that each route the same batch, so that all of them route a record with the same
-//! version, a filter version applies to the batches claimed after it was loaded (by the
-//! time in their stream IDs); batches claimed before keep the version they were claimed
-//! under.
+//! that each route the same batch; so that all of them route a record with the same
+//! version, a filter version applies to the batches claimed after it was loaded — by
+//! Redis's clock, the one stream IDs are made with — and batches claimed before keep the
+//! version they were claimed under (the last [`KEPT_VERSIONS`] versions are kept).
 
 use super::component::{Loaded, World};
 use super::engine::Runtime;
 use super::sandbox::Sandbox;
 use crate::admin::Metrics;
+use crate::source::RedisConn;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 /// How often plugin files are looked at.
 const WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The versions of one configured plugin: the newest, and the one before it for batches
+/// How many versions of a filter are kept for batches claimed before the newest: a sink
+/// that lags behind more reloads than this routes its oldest batches with the oldest kept.
+pub const KEPT_VERSIONS: usize = 8;
+
+/// The versions of one configured plugin: the newest, and those before it for batches
 /// claimed before the newest was loaded.
 #[derive(Clone)]
 pub struct PluginSlot {
@@ -66,17 +71,11 @@ impl PluginSlot {
             .expect("a slot always holds a version")
     }
 
-    /// Makes `loaded` the newest version, for batches claimed from now on.
-    pub fn publish(&self, loaded: Arc<Loaded>) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+    /// Makes `loaded` the newest version, for batches claimed at or after `since_ms`.
+    pub fn publish(&self, loaded: Arc<Loaded>, since_ms: u64) {
         let mut versions = self.versions.write().unwrap_or_else(|p| p.into_inner());
-        versions.push(Version {
-            since_ms: now,
-            loaded,
-        });
-        if versions.len() > 2 {
+        versions.push(Version { since_ms, loaded });
+        if versions.len() > KEPT_VERSIONS {
             versions.remove(0);
         }
     }
@@ -98,10 +97,11 @@ pub struct Watched {
     pub watch: bool,
 }
 
-/// Reloads plugins whose file changed, until `shutdown`.
+/// Reloads plugins whose file changed, until `shutdown`; `conn` tells Redis's time.
 pub async fn watch_plugins(
     runtime: Runtime,
     plugins: Vec<Watched>,
+    mut conn: RedisConn,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) {
@@ -125,20 +125,22 @@ pub async fn watch_plugins(
             if !(forced || (p.watch && changed)) {
                 continue;
             }
-            *last = now;
-            reload(&runtime, p, &metrics).await;
+            if reload(&runtime, p, &mut conn, &metrics).await {
+                *last = now;
+            }
         }
     }
 }
 
-async fn reload(runtime: &Runtime, p: &Watched, metrics: &Metrics) {
+/// Tries the file's version; false if it should be tried again (Redis did not answer).
+async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &Metrics) -> bool {
     let current = p.slot.newest();
     let bytes = match tokio::fs::read(&p.path).await {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(plugin = %p.name, path = %p.path.display(), error = %e, "cannot read the new version; the running one stays");
             metrics.plugin_reload(&p.name, false);
-            return;
+            return true;
         }
     };
     let runtime2 = runtime.clone();
@@ -154,26 +156,43 @@ async fn reload(runtime: &Runtime, p: &Watched, metrics: &Metrics) {
         Ok(Err(e)) => {
             tracing::error!(plugin = %p.name, error = %e, "the new version cannot be loaded; the running one stays");
             metrics.plugin_reload(&p.name, false);
-            return;
+            return true;
         }
         Err(e) => {
             tracing::error!(plugin = %p.name, error = %e, "loading the new version failed; the running one stays");
             metrics.plugin_reload(&p.name, false);
-            return;
+            return true;
         }
     };
     if loaded.version == current.version {
-        return;
+        return true;
     }
-    if let Err(e) = super::sink::probe(runtime, &p.sandbox, &loaded, &p.config_json, &p.sinks).await
+    if let Err(e) =
+        super::probe::probe(runtime, &p.sandbox, &loaded, &p.config_json, &p.sinks).await
     {
         tracing::error!(plugin = %p.name, version = %loaded.version, error = %e, "the new version does not start; the running one stays");
         metrics.plugin_reload(&p.name, false);
-        return;
+        return true;
     }
+    // Batches claimed from this moment on (by Redis's clock) use the new version.
+    let since_ms = match redis_now_ms(conn).await {
+        Ok(ms) => ms,
+        Err(e) => {
+            tracing::warn!(plugin = %p.name, error = %e, "cannot read Redis's time to switch versions; trying again");
+            return false;
+        }
+    };
     tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, "plugin reloaded");
     metrics.plugin_reload(&p.name, true);
-    p.slot.publish(Arc::new(loaded));
+    p.slot.publish(Arc::new(loaded), since_ms);
+    true
+}
+
+/// Redis's clock in milliseconds, rounded up: every entry claimed before this call has a
+/// smaller stream ID time.
+async fn redis_now_ms(conn: &mut RedisConn) -> redis::RedisResult<u64> {
+    let (secs, micros): (u64, u64) = redis::cmd("TIME").query_async(conn).await?;
+    Ok(secs * 1000 + micros / 1000 + 1)
 }
 
 /// What tells a file changed: its modification time and size.

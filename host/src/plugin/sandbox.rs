@@ -22,6 +22,8 @@ pub struct Sandbox {
     pub call_timeout: Duration,
     pub allow_hosts: Arc<[String]>,
     pub dir: Option<std::path::PathBuf>,
+    /// The directory is read-only (filters: routing must not depend on state).
+    pub dir_read_only: bool,
 }
 
 impl Sandbox {
@@ -33,6 +35,15 @@ impl Sandbox {
             call_timeout: config.call_timeout,
             allow_hosts: config.allow_hosts.clone().into(),
             dir: config.dir.clone(),
+            dir_read_only: false,
+        }
+    }
+
+    /// The grants of a filter: as a sink's, but a granted directory is read-only.
+    pub fn for_filter(name: &str, config: &PluginConfig) -> Self {
+        Sandbox {
+            dir_read_only: true,
+            ..Sandbox::new(name, config)
         }
     }
 
@@ -41,7 +52,12 @@ impl Sandbox {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stderr();
         if let Some(dir) = &self.dir {
-            wasi.preopened_dir(dir, GUEST_DIR, FsPerms::ReadWrite)
+            let perms = if self.dir_read_only {
+                FsPerms::ReadOnly
+            } else {
+                FsPerms::ReadWrite
+            };
+            wasi.preopened_dir(dir, GUEST_DIR, perms)
                 .map_err(|e| e.context(format!("cannot grant the directory {}", dir.display())))?;
         }
         let state = PluginState {
@@ -57,7 +73,11 @@ impl Sandbox {
                 .table_elements(1 << 20)
                 .trap_on_grow_failure(true)
                 .build(),
-            outbound: AllowList::new(self.name.clone(), self.allow_hosts.clone()),
+            outbound: AllowList::new(
+                self.name.clone(),
+                self.allow_hosts.clone(),
+                self.call_timeout,
+            ),
             call_started: Instant::now(),
             call_timeout: self.call_timeout,
             timed_out: false,

@@ -43,7 +43,7 @@ pub async fn prepare(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<
     let mut watched = Vec::new();
     for sink in &config.sinks {
         let builder = match &sink.settings {
-            SinkKind::Native(s) => SinkBuilder::Native(s.clone()),
+            SinkKind::Native(s) => SinkBuilder::Native(Box::new(s.clone())),
             SinkKind::Wasm(plugin) => {
                 let runtime = runtime.as_ref().context("the Wasm engine is not running")?;
                 let key = format!("sinks.{}", sink.name);
@@ -69,9 +69,9 @@ pub async fn prepare(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<
         let (slot, w) = load(runtime, &f.name, &f.plugin, World::Filter, f.sinks.clone())
             .await
             .with_context(|| format!("{key}.module"))?;
-        let sandbox = Sandbox::new(&f.name, &f.plugin);
+        let sandbox = Sandbox::for_filter(&f.name, &f.plugin);
         let config_json = f.plugin.config.to_string();
-        super::sink::probe(runtime, &sandbox, &slot.newest(), &config_json, &f.sinks)
+        super::probe::probe(runtime, &sandbox, &slot.newest(), &config_json, &f.sinks)
             .await
             .map_err(anyhow::Error::msg)
             .with_context(|| format!("{key}: cannot start the filter"))?;
@@ -113,7 +113,10 @@ async fn load(
         name: name.to_string(),
         path: plugin.module.clone(),
         world,
-        sandbox: Sandbox::new(name, plugin),
+        sandbox: match world {
+            World::Sink => Sandbox::new(name, plugin),
+            World::Filter => Sandbox::for_filter(name, plugin),
+        },
         config_json: plugin.config.to_string(),
         sinks,
         slot: slot.clone(),

@@ -6,9 +6,8 @@
 //! replaces the instance between two batches.
 
 use super::batch::{BatchBuilder, kind_of, runs};
-use super::bindings::filter::FilterPlugin;
 use super::bindings::sink::SinkPlugin;
-use super::bindings::{Outcome as WitOutcome, Outcomes as WitOutcomes};
+use super::bindings::{Outcome as WitOutcome, Outcomes as WitOutcomes, RecordKind};
 use super::component::{Loaded, Pre};
 use super::engine::Runtime;
 use super::reload::PluginSlot;
@@ -77,20 +76,26 @@ impl WasmSink {
         Ok(sink)
     }
 
-    /// The instance to call: the running one, or a new one of the newest version.
+    /// The instance to call: the running one, or a new one of the newest version. A new
+    /// version is started before the old instance is closed; if it does not start, the
+    /// old one keeps running and the swap is tried again at the next batch.
     async fn instance(&mut self) -> Result<Running, String> {
         let newest = self.slot.newest();
         if let Some(mut running) = self.running.take() {
             if Arc::ptr_eq(&running.loaded, &newest) {
                 return Ok(running);
             }
-            tracing::info!(sink = %self.sandbox.name, from = %running.loaded.version, to = %newest.version, "switching to the new version of the plugin");
-            running.store.data_mut().begin_call();
-            let _ = running
-                .plugin
-                .tyk_pump_sink()
-                .call_close(&mut running.store)
-                .await;
+            match instantiate(&self.runtime, &self.sandbox, &newest, &self.config_json).await {
+                Ok(fresh) => {
+                    tracing::info!(sink = %self.sandbox.name, from = %running.loaded.version, to = %newest.version, "switched to the new version of the plugin");
+                    close(&mut running, self.sandbox.call_timeout).await;
+                    return Ok(fresh);
+                }
+                Err(e) => {
+                    tracing::warn!(sink = %self.sandbox.name, version = %newest.version, error = %e, "the new version did not start; the running one stays");
+                    return Ok(running);
+                }
+            }
         }
         // After a failure, the new instance waits out its backoff here, so that the
         // retry it serves meets a fresh instance rather than the wait.
@@ -106,17 +111,20 @@ impl WasmSink {
         }
     }
 
-    /// Drops a failed instance and says why it failed.
-    fn failed(&mut self, running: Running, what: &str, error: &wasmtime::Error) -> String {
-        let state = running.store.data();
-        let reason = if state.timed_out {
-            self.metrics.plugin_timeout(&self.sandbox.name);
-            format!(
-                "plugin {what} ran past its call_timeout of {:?} and was stopped",
-                self.sandbox.call_timeout
-            )
-        } else {
-            format!("plugin {what} failed: {}", trap_text(error))
+    /// Drops a failed instance and says why it failed (`error` is `None` when the call was
+    /// stopped by the host for running past its deadline while waiting on the host).
+    fn failed(&mut self, running: Running, what: &str, error: Option<&wasmtime::Error>) -> String {
+        let reason = match error {
+            Some(e) if !running.store.data().timed_out => {
+                format!("plugin {what} failed: {}", trap_text(e))
+            }
+            _ => {
+                self.metrics.plugin_timeout(&self.sandbox.name);
+                format!(
+                    "plugin {what} ran past its call_timeout of {:?} and was stopped",
+                    self.sandbox.call_timeout
+                )
+            }
         };
         self.metrics.plugin_restart(&self.sandbox.name);
         tracing::warn!(sink = %self.sandbox.name, version = %running.loaded.version, reason = %reason, "plugin instance dropped; a fresh one takes the retry");
@@ -128,6 +136,46 @@ impl WasmSink {
         self.backoff = Backoff::new(FIRST_RESTART, LAST_RESTART);
         self.not_before = None;
     }
+
+    /// Hands the builder's records to the plugin in one call; the outcomes, or why the
+    /// instance failed (it is then dropped).
+    async fn call_write(
+        &mut self,
+        running: &mut Running,
+        kind: RecordKind,
+        n: usize,
+    ) -> Result<Vec<Outcome>, (&'static str, Option<wasmtime::Error>)> {
+        let batch = self.builder.take(kind);
+        running.store.data_mut().begin_call();
+        let call = running
+            .plugin
+            .tyk_pump_sink()
+            .call_write(&mut running.store, &batch);
+        let result = tokio::time::timeout(deadline(self.sandbox.call_timeout), call).await;
+        self.builder.recycle(batch);
+        match result {
+            Ok(Ok(outcomes)) => Ok(outcomes_for(outcomes, n)),
+            Ok(Err(e)) => Err(("write", Some(e))),
+            Err(_) => Err(("write", None)),
+        }
+    }
+}
+
+/// How long the host waits for a call: the plugin's `call_timeout`, plus the epoch clock's
+/// granularity, so that a plugin running its own code is stopped by the epoch (with a
+/// trap) and one waiting on the host (HTTP, clocks) by this.
+pub(super) fn deadline(call_timeout: Duration) -> Duration {
+    call_timeout + 5 * super::engine::TICK
+}
+
+/// Calls `close` on an instance that is being replaced or stopped, within its deadline.
+async fn close(running: &mut Running, call_timeout: Duration) {
+    running.store.data_mut().begin_call();
+    let call = running
+        .plugin
+        .tyk_pump_sink()
+        .call_close(&mut running.store);
+    let _ = tokio::time::timeout(deadline(call_timeout), call).await;
 }
 
 #[async_trait]
@@ -137,27 +185,29 @@ impl Sink for WasmSink {
             Ok(r) => r,
             Err(reason) => return Outcome::all(records.len(), Outcome::Retry(reason)),
         };
+        // A call's records must fit the plugin's memory with room to work: calls are cut
+        // at a quarter of its limit.
+        let budget = self.sandbox.memory_limit / 4;
         let mut out = Vec::with_capacity(records.len());
         for (kind, range) in runs(records, kind_of) {
-            let run = &records[range];
-            for r in run {
+            let mut pending = 0;
+            for (i, r) in records[range.clone()].iter().enumerate() {
                 self.builder.push_record(r);
-            }
-            let batch = self.builder.take(kind);
-            running.store.data_mut().begin_call();
-            let result = running
-                .plugin
-                .tyk_pump_sink()
-                .call_write(&mut running.store, &batch)
-                .await;
-            self.builder.recycle(batch);
-            match result {
-                Ok(outcomes) => out.extend(outcomes_for(outcomes, run.len())),
-                Err(e) => {
-                    let reason = self.failed(running, "write", &e);
-                    out.resize(records.len(), Outcome::Retry(reason));
-                    return out;
+                pending += 1;
+                let last = i + 1 == range.len();
+                if !last && self.builder.len() < budget {
+                    continue;
                 }
+                match self.call_write(&mut running, kind, pending).await {
+                    Ok(outcomes) => out.extend(outcomes),
+                    Err((what, error)) => {
+                        let reason = self.failed(running, what, error.as_ref());
+                        self.builder.clear();
+                        out.resize(records.len(), Outcome::Retry(reason));
+                        return out;
+                    }
+                }
+                pending = 0;
             }
         }
         self.running = Some(running);
@@ -170,28 +220,23 @@ impl Sink for WasmSink {
             return Err("the plugin instance was lost before its flush".into());
         };
         running.store.data_mut().begin_call();
-        let result = running
+        let call = running
             .plugin
             .tyk_pump_sink()
-            .call_flush(&mut running.store)
-            .await;
-        match result {
-            Ok(r) => {
+            .call_flush(&mut running.store);
+        match tokio::time::timeout(deadline(self.sandbox.call_timeout), call).await {
+            Ok(Ok(r)) => {
                 self.running = Some(running);
                 r
             }
-            Err(e) => Err(self.failed(running, "flush", &e)),
+            Ok(Err(e)) => Err(self.failed(running, "flush", Some(&e))),
+            Err(_) => Err(self.failed(running, "flush", None)),
         }
     }
 
     async fn close(&mut self) {
         if let Some(mut running) = self.running.take() {
-            running.store.data_mut().begin_call();
-            let _ = running
-                .plugin
-                .tyk_pump_sink()
-                .call_close(&mut running.store)
-                .await;
+            close(&mut running, self.sandbox.call_timeout).await;
         }
     }
 }
@@ -266,49 +311,4 @@ async fn instantiate(
         Ok(Err(reason)) => Err(format!("plugin refused its config: {reason}")),
         Err(e) => Err(format!("plugin failed in configure: {}", trap_text(&e))),
     }
-}
-
-/// Starts an instance of `loaded` with its config and drops it: whether a new version
-/// would run.
-pub async fn probe(
-    runtime: &Runtime,
-    sandbox: &Sandbox,
-    loaded: &Loaded,
-    config_json: &str,
-    sinks: &[String],
-) -> Result<(), String> {
-    let mut store = sandbox
-        .store(&runtime.engine)
-        .map_err(|e| format!("{e:#}"))?;
-    store.data_mut().begin_call();
-    let configured = match &loaded.pre {
-        Pre::Sink(pre) => {
-            let plugin: SinkPlugin = pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| trap_text(&e))?;
-            store.data_mut().begin_call();
-            let r = plugin
-                .tyk_pump_sink()
-                .call_configure(&mut store, config_json)
-                .await
-                .map_err(|e| trap_text(&e))?;
-            store.data_mut().begin_call();
-            let _ = plugin.tyk_pump_sink().call_close(&mut store).await;
-            r
-        }
-        Pre::Filter(pre) => {
-            let plugin: FilterPlugin = pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| trap_text(&e))?;
-            store.data_mut().begin_call();
-            plugin
-                .tyk_pump_filter()
-                .call_configure(&mut store, config_json, sinks)
-                .await
-                .map_err(|e| trap_text(&e))?
-        }
-    };
-    configured.map_err(|reason| format!("plugin refused its config: {reason}"))
 }

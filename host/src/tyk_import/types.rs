@@ -20,8 +20,7 @@ const fn route(tyk: &'static str, pump: Option<&'static str>, note: &'static str
 pub const NO_SINK_ROUTE: &str = "write a Wasm sink with pump-sdk (docs/plugins.md; examples/ has webhook and Splunk HEC sinks) or use a file sink + a shipper";
 
 /// The note for a type without a native sink.
-pub const NO_SINK: &str =
-    "no native sink yet; write a Wasm sink with pump-sdk (docs/plugins.md; examples/ has webhook and Splunk HEC sinks) or use a file sink + a shipper";
+pub const NO_SINK: &str = "no native sink yet; write a Wasm sink with pump-sdk (docs/plugins.md; examples/ has webhook and Splunk HEC sinks) or use a file sink + a shipper";
 
 /// Every pump type Tyk Pump registers (pumps/init.go), in its order.
 pub const ROUTES: &[Route] = &[

@@ -55,10 +55,7 @@ fn the_documented_shapes_load_with_their_defaults() {
     assert_eq!(f.name, "shard");
     assert_eq!(f.sinks, ["eu", "us", "rest"]);
     assert_eq!(f.plugin.config["default"], "rest");
-    assert_eq!(
-        f.plugin.config["orgs"]["5e9d9544a1dcd60001d0ed20"],
-        "eu"
-    );
+    assert_eq!(f.plugin.config["orgs"]["5e9d9544a1dcd60001d0ed20"], "eu");
     assert_eq!(c.plugins, PluginsConfig::default());
 }
 
@@ -75,7 +72,10 @@ fn plugin_options_can_be_set_and_overridden_from_the_environment() {
     };
     assert_eq!(p.memory_limit, 16 << 20);
     assert_eq!(p.call_timeout, Duration::from_millis(250));
-    assert_eq!(p.dir.as_deref(), Some(std::path::Path::new("/var/lib/hook")));
+    assert_eq!(
+        p.dir.as_deref(),
+        Some(std::path::Path::new("/var/lib/hook"))
+    );
     assert!(!p.watch);
     assert_eq!(p.config["url"], "http://x:1/");
     assert_eq!(
@@ -88,32 +88,68 @@ fn plugin_options_can_be_set_and_overridden_from_the_environment() {
 fn plugin_mistakes_name_their_key() {
     let with = |extra: &str| format!("{SHAPES}\n{extra}");
     assert_starts(
-        &err(&SHAPES.replace("sinks = [\"eu\", \"us\", \"rest\"]", "sinks = [\"eu\", \"asia\"]")),
-        "pump.toml:24:28: filters.shard.sinks[1]",
+        &err(&SHAPES.replace(
+            "sinks = [\"eu\", \"us\", \"rest\"]",
+            "sinks = [\"eu\", \"asia\"]",
+        )),
+        "pump.toml:24:16: filters.shard.sinks[1]",
     );
     assert!(
-        err(&SHAPES.replace("sinks = [\"eu\", \"us\", \"rest\"]", "sinks = [\"eu\", \"asia\"]"))
-            .contains("filters.shard.sinks[1]: no sink is called `asia`; the sinks are: eu, hook, rest, us")
+        err(&SHAPES.replace(
+            "sinks = [\"eu\", \"us\", \"rest\"]",
+            "sinks = [\"eu\", \"asia\"]"
+        ))
+        .contains(
+            "filters.shard.sinks[1]: no sink is called `asia`; the sinks are: eu, hook, rest, us"
+        )
     );
-    let e = err(&SHAPES.replace("allow_hosts = [\"127.0.0.1:9000\"]", "allow_hosts = [\"127.0.0.1\"]"));
-    assert!(e.contains("sinks.hook.allow_hosts[0]: `127.0.0.1` is not `host:port`"), "{e}");
+    let e = err(&SHAPES.replace(
+        "allow_hosts = [\"127.0.0.1:9000\"]",
+        "allow_hosts = [\"127.0.0.1\"]",
+    ));
+    assert!(
+        e.contains("sinks.hook.allow_hosts[0]: `127.0.0.1` is not `host:port`"),
+        "{e}"
+    );
+    for bad in ["http://127.0.0.1:9000", "::1:80", "h:80/path", "h:port"] {
+        let e = err(&SHAPES.replace("\"127.0.0.1:9000\"]", &format!("{bad:?}]")));
+        assert!(e.contains("is not `host:port`"), "{bad}: {e}");
+    }
+    ok(&SHAPES.replace("\"127.0.0.1:9000\"]", "\"[::1]:9000\"]"));
     let e = err(&SHAPES.replace("module = \"path/to/webhook_sink.wasm\"\n", ""));
     assert!(e.contains("missing field `module`"), "{e}");
-    let e = err(&with("[filters.bad]\ntype = \"lua\"\nmodule = \"x\"\nsinks = [\"eu\"]"));
-    assert!(e.contains("filters.bad.type: the only filter type is \"wasm\""), "{e}");
+    let e = err(&with(
+        "[filters.bad]\ntype = \"lua\"\nmodule = \"x\"\nsinks = [\"eu\"]",
+    ));
+    assert!(
+        e.contains("filters.bad.type: the only filter type is \"wasm\""),
+        "{e}"
+    );
     let e = err(&with("[filters.bad]\ntype = \"wasm\"\nmodule = \"x\""));
-    assert!(e.contains("filters.bad.sinks: missing field `sinks`"), "{e}");
+    assert!(
+        e.contains("filters.bad.sinks: missing field `sinks`"),
+        "{e}"
+    );
     let e = err(&with(
         "[filters.bad]\ntype = \"wasm\"\nmodule = \"x\"\nsinks = [\"eu\"]\nallow_hosts = [\"a:1\"]",
     ));
-    assert!(e.contains("filters.bad.allow_hosts: filters have no network access"), "{e}");
+    assert!(
+        e.contains("filters.bad.allow_hosts: filters have no network access"),
+        "{e}"
+    );
     let e = err(&SHAPES.replace(
         "allow_hosts = [\"127.0.0.1:9000\"]",
         "allow_hosts = [\"127.0.0.1:9000\"]\ncall_timeout = \"0s\"",
     ));
-    assert!(e.contains("sinks.hook.call_timeout: must be more than zero"), "{e}");
+    assert!(
+        e.contains("sinks.hook.call_timeout: must be more than zero"),
+        "{e}"
+    );
     let e = err(&with("[plugins]\ncahce = true"));
     assert!(e.contains("unknown field `cahce`"), "{e}");
-    let e = err(&SHAPES.replace("type = \"wasm\"\nmodule = \"path/to/webhook", "type = \"wasm\"\nfoo = 1\nmodule = \"path/to/webhook"));
+    let e = err(&SHAPES.replace(
+        "type = \"wasm\"\nmodule = \"path/to/webhook",
+        "type = \"wasm\"\nfoo = 1\nmodule = \"path/to/webhook",
+    ));
     assert!(e.contains("unknown field `foo`"), "{e}");
 }
