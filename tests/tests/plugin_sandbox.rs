@@ -136,6 +136,61 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
 }
 
 #[test]
+fn failing_filters_hold_back_only_their_sinks_and_dead_letter_after_max_retries() {
+    let url = redis_url();
+    let prefix = unique_prefix("hostile-filter");
+    let mut conn = redis(&url);
+    let (lists, _) = lists(&prefix);
+    let all = records(200, 12);
+    push_records(&mut conn, &[&lists[0]], &all);
+
+    let scratch = Scratch::new();
+    let path = |n: &str| scratch.path(&format!("{n}.jsonl"));
+    let filter = |name: &str, sink: &str, mode: &str, extra: &str| {
+        format!(
+            "\n[filters.{name}]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [{sink:?}]\n{extra}\n[filters.{name}.config]\nmode = {mode:?}\n",
+            plugin("hostile_filter").display().to_string()
+        )
+    };
+    let retry = "max_retries = 1\nretry_initial_backoff = \"10ms\"\nretry_max_backoff = \"20ms\"";
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}{}{}{}{}{}{}{}",
+            source_toml(&url, &prefix, "batch_size = 100"),
+            plugins_toml(),
+            file_sink("archive", &path("archive"), ""),
+            file_sink("trapped", &path("trapped"), retry),
+            file_sink("spun", &path("spun"), retry),
+            filter("crash", "trapped", "trap", ""),
+            filter("spin", "spun", "loop", "call_timeout = \"300ms\""),
+            filter("fine", "archive", "route-all", ""),
+        ),
+    );
+    drain(&config, Duration::from_secs(300));
+
+    assert_eq!(read_jsonl(&path("archive")).len(), all.len());
+    for (sink, reason) in [
+        ("trapped", "filter crash trapped"),
+        ("spun", "filter spin ran past its call_timeout of 300ms"),
+    ] {
+        assert!(
+            read_jsonl(&path(sink)).is_empty(),
+            "{sink} got nothing routed"
+        );
+        let dead = dead_letters(&config, sink);
+        assert_eq!(dead.len(), all.len(), "{sink}: every record dead-lettered");
+        for d in &dead {
+            let r = d["reason"].as_str().unwrap();
+            assert!(
+                r.contains("gave up routing") && r.contains(reason),
+                "{sink}: {r}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_plugin_built_against_another_wit_version_is_refused_with_a_clear_message() {
     let scratch = Scratch::new();
     // A component exporting the sink interface of a future contract.

@@ -31,4 +31,6 @@ impl Guest for Measure {
     }
 }
 
+// Only in the component: native linkers refuse the export symbol names.
+#[cfg(target_arch = "wasm32")]
 bindings::export!(Measure with_types_in bindings);

@@ -1,0 +1,43 @@
+//! A filter that misbehaves on purpose, for the pump's sandbox tests. Its `mode` says how:
+//! `loop` spins forever and `trap` panics; any other mode routes every record to every sink.
+
+use pump_sdk::{Filter, RecordRef, Route, Sinks};
+use serde::Deserialize;
+
+/// The filter's `config` table.
+#[derive(Deserialize)]
+pub struct Config {
+    mode: String,
+}
+
+/// The misbehaving filter.
+pub struct HostileFilter {
+    mode: String,
+    all: Route,
+}
+
+impl Filter for HostileFilter {
+    type Config = Config;
+
+    fn new(config: Config, sinks: &Sinks) -> Result<Self, String> {
+        Ok(HostileFilter {
+            mode: config.mode,
+            all: Route::all(sinks),
+        })
+    }
+
+    fn route(&self, _record: RecordRef<'_>) -> Route {
+        match self.mode.as_str() {
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "trap" => panic!("the hostile filter traps on purpose"),
+            _ => self.all,
+        }
+    }
+}
+
+pump_sdk::export_filter!(HostileFilter);
