@@ -4,7 +4,9 @@
 //! - `filter`: routing by org — decoding natively and looking the org up, against the
 //!   `shard_by_org` example reading `OrgID` in place inside the sandbox;
 //! - `sink`: a blackhole — the native one, against a Wasm sink that takes the batch and
-//!   answers "all written" (records are re-encoded for it, as the pipeline does);
+//!   answers "all written": with the records encoded again (`wasm`, what the pipeline does
+//!   after shaping changed them) or handed over as read from Redis (`wasm-as-read`);
+//! - `decode+sink`: the same from the raw batch, decoding included, as the pipeline runs;
 //! - `crossing`: the same records handed over as typed `list<analytics-record>` or as the
 //!   bytes `batch` the contract uses;
 //! - `call`: the fixed cost of one call with an empty batch.
@@ -118,6 +120,33 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     g.bench_function("wasm", |b| {
         b.iter(|| black_box(rt.block_on(wasm.write(&records))))
+    });
+    let msgpack: Vec<&[u8]> = raws.iter().map(Vec::as_slice).collect();
+    g.bench_function("wasm-as-read", |b| {
+        b.iter(|| black_box(rt.block_on(wasm.write_encoded(&records, &msgpack))))
+    });
+    g.finish();
+
+    // The same work from the raw batch: what the pipeline pays per record either way.
+    let mut g = c.benchmark_group("decode+sink");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("native", |b| {
+        b.iter(|| {
+            let records: Vec<Record<'_>> = raws
+                .iter()
+                .map(|r| Record::Analytics(Box::new(decode_analytics(r).unwrap())))
+                .collect();
+            black_box(rt.block_on(native.write(&records)))
+        })
+    });
+    g.bench_function("wasm", |b| {
+        b.iter(|| {
+            let records: Vec<Record<'_>> = raws
+                .iter()
+                .map(|r| Record::Analytics(Box::new(decode_analytics(r).unwrap())))
+                .collect();
+            black_box(rt.block_on(wasm.write_encoded(&records, &msgpack)))
+        })
     });
     g.finish();
 

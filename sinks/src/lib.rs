@@ -55,6 +55,14 @@ pub trait Sink: Send {
     /// Writes a batch; returns exactly one outcome per record, in order.
     async fn write(&mut self, batch: &[Record<'_>]) -> Vec<Outcome>;
 
+    /// Writes a batch whose records also come encoded exactly as the gateway writes them
+    /// (`msgpack[i]` is `batch[i]`, unchanged since it was read), for sinks that can take
+    /// those bytes as they are. By default the bytes are not used.
+    async fn write_encoded(&mut self, batch: &[Record<'_>], msgpack: &[&[u8]]) -> Vec<Outcome> {
+        let _ = msgpack;
+        self.write(batch).await
+    }
+
     /// Makes everything written so far durable (called before acknowledging to Redis).
     async fn flush(&mut self) -> Result<(), String> {
         Ok(())

@@ -59,6 +59,12 @@ pub fn main(cli: Cli) -> ExitCode {
     // One TLS crypto provider for the process (`rediss://`), chosen here rather than by
     // whichever crate features happen to be enabled.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Demo(_) | Command::Bench(_)
+    ) {
+        quiet_broken_pipes();
+    }
     match cli.command {
         Command::Validate { config } => match crate::config::load(&config) {
             Ok(c) => {
@@ -80,6 +86,18 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::ImportTykConfig(args) => import::run(args),
         Command::Plugin(cmd) => plugin::run(cmd),
+    }
+}
+
+/// Lets a command whose output is piped into `head` (or anything that stops reading) end
+/// quietly, as other command-line tools do, instead of failing on a closed pipe. Not for
+/// the commands that run the pump: its sockets and its `stdout` sink handle their errors.
+fn quiet_broken_pipes() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any other thread exists
+    // (the runtime is built later); no handler is installed.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

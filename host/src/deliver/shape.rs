@@ -27,6 +27,15 @@ impl Shaper {
         }
     }
 
+    /// Whether shaping leaves every record as it is.
+    pub fn is_noop(&self) -> bool {
+        !self.omit_detailed_recording
+            && self.max_record_size == 0
+            && self.ignore_fields.is_empty()
+            && !self.raw_request_decoded
+            && !self.raw_response_decoded
+    }
+
     /// Applies the options to one record (uptime records have none of these fields).
     pub fn apply(&self, record: &mut Record<'_>) {
         if let Record::Analytics(r) = record {

@@ -189,7 +189,7 @@ impl Worker {
         let mut backoff = Backoff::new(self.retry_initial_backoff, self.retry_max_backoff);
         loop {
             let n = records.len();
-            let outcomes = self.write_and_flush(&records).await;
+            let outcomes = self.write_and_flush(&records, &raws).await;
             if outcomes.len() != n {
                 tracing::error!(sink = %self.name, expected = n, got = outcomes.len(), "sink returned a wrong number of outcomes; retrying the records without one");
             }
@@ -254,10 +254,25 @@ impl Worker {
 
     /// One write within the sink's `timeout`, made durable: records the sink wrote count as
     /// written only once its flush succeeded (otherwise they are retried with the rest).
-    async fn write_and_flush(&mut self, records: &[Record<'_>]) -> Vec<Outcome> {
+    async fn write_and_flush(
+        &mut self,
+        records: &[Record<'_>],
+        raws: &[(&[u8], &Entry)],
+    ) -> Vec<Outcome> {
         let n = records.len();
+        // Records read as gateway msgpack and left as they were can go to the sink as
+        // those bytes (a Wasm sink then need not encode them again).
+        let unchanged = self.shaper.is_noop()
+            && raws
+                .iter()
+                .all(|(_, e)| e.format != crate::source::RecordFormat::AnalyticsProtobuf);
         let write = async {
-            let mut outcomes = self.sink.write(records).await;
+            let mut outcomes = if unchanged {
+                let msgpack: Vec<&[u8]> = raws.iter().map(|(r, _)| *r).collect();
+                self.sink.write_encoded(records, &msgpack).await
+            } else {
+                self.sink.write(records).await
+            };
             if outcomes.contains(&Outcome::Written)
                 && let Err(e) = self.sink.flush().await
             {

@@ -178,9 +178,14 @@ async fn close(running: &mut Running, call_timeout: Duration) {
     let _ = tokio::time::timeout(deadline(call_timeout), call).await;
 }
 
-#[async_trait]
-impl Sink for WasmSink {
-    async fn write(&mut self, records: &[Record<'_>]) -> Vec<Outcome> {
+impl WasmSink {
+    /// Writes `records`, handing the plugin `msgpack[i]` for record `i` when given, or the
+    /// record encoded as the gateway would otherwise.
+    async fn write_records(
+        &mut self,
+        records: &[Record<'_>],
+        msgpack: Option<&[&[u8]]>,
+    ) -> Vec<Outcome> {
         let mut running = match self.instance().await {
             Ok(r) => r,
             Err(reason) => return Outcome::all(records.len(), Outcome::Retry(reason)),
@@ -191,11 +196,13 @@ impl Sink for WasmSink {
         let mut out = Vec::with_capacity(records.len());
         for (kind, range) in runs(records, kind_of) {
             let mut pending = 0;
-            for (i, r) in records[range.clone()].iter().enumerate() {
-                self.builder.push_record(r);
+            for i in range.clone() {
+                match msgpack.and_then(|m| m.get(i)) {
+                    Some(bytes) => self.builder.push_raw(bytes),
+                    None => self.builder.push_record(&records[i]),
+                }
                 pending += 1;
-                let last = i + 1 == range.len();
-                if !last && self.builder.len() < budget {
+                if i + 1 < range.end && self.builder.len() < budget {
                     continue;
                 }
                 match self.call_write(&mut running, kind, pending).await {
@@ -213,6 +220,17 @@ impl Sink for WasmSink {
         self.running = Some(running);
         self.succeeded();
         out
+    }
+}
+
+#[async_trait]
+impl Sink for WasmSink {
+    async fn write(&mut self, records: &[Record<'_>]) -> Vec<Outcome> {
+        self.write_records(records, None).await
+    }
+
+    async fn write_encoded(&mut self, records: &[Record<'_>], msgpack: &[&[u8]]) -> Vec<Outcome> {
+        self.write_records(records, Some(msgpack)).await
     }
 
     async fn flush(&mut self) -> Result<(), String> {
