@@ -10,7 +10,8 @@
 //! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline;
 //! - `probe`: trying a plugin before it is used;
 //! - `reload`: new versions loaded when a file changes or on SIGHUP;
-//! - `setup`: loading the plugins a config names at start-up.
+//! - `setup`: loading the plugins a config names at start-up;
+//! - `slot`: the versions of a plugin, and which one a batch uses.
 
 mod batch;
 #[doc(hidden)]
@@ -26,12 +27,14 @@ mod reload;
 mod sandbox;
 mod setup;
 mod sink;
+mod slot;
 
 pub use batch::BatchBuilder;
 pub use component::{Loaded, PluginError, World, describe};
 pub use engine::Runtime;
 pub use filter::{FilterHandle, FilterRoutes};
-pub use reload::{PluginSlot, Watched, watch_plugins};
+pub use reload::{Watched, watch_plugins};
 pub use sandbox::Sandbox;
 pub use setup::{Prepared, prepare};
 pub use sink::WasmSink;
+pub use slot::PluginSlot;

@@ -6,80 +6,21 @@
 //! that each route the same batch; so that all of them route a record with the same
 //! version, a filter version applies to the batches claimed after it was loaded — by
 //! Redis's clock, the one stream IDs are made with — and batches claimed before keep the
-//! version they were claimed under (the last [`KEPT_VERSIONS`] versions are kept).
+//! version they were claimed under (see `slot`).
 
 use super::component::{Loaded, World};
 use super::engine::Runtime;
 use super::sandbox::Sandbox;
+use super::slot::PluginSlot;
 use crate::admin::Metrics;
 use crate::source::RedisConn;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 /// How often plugin files are looked at.
 const WATCH_INTERVAL: Duration = Duration::from_secs(1);
-
-/// How many versions of a filter are kept for batches claimed before the newest: a sink
-/// that lags behind more reloads than this routes its oldest batches with the oldest kept.
-pub const KEPT_VERSIONS: usize = 8;
-
-/// The versions of one configured plugin: the newest, and those before it for batches
-/// claimed before the newest was loaded.
-#[derive(Clone)]
-pub struct PluginSlot {
-    versions: Arc<RwLock<Vec<Version>>>,
-}
-
-#[derive(Clone)]
-struct Version {
-    /// Batches claimed at or after this time (ms since the epoch) use it.
-    since_ms: u64,
-    loaded: Arc<Loaded>,
-}
-
-impl PluginSlot {
-    /// A slot holding its first version.
-    pub fn new(first: Arc<Loaded>) -> Self {
-        PluginSlot {
-            versions: Arc::new(RwLock::new(vec![Version {
-                since_ms: 0,
-                loaded: first,
-            }])),
-        }
-    }
-
-    /// The newest version.
-    pub fn newest(&self) -> Arc<Loaded> {
-        let versions = self.versions.read().unwrap_or_else(|p| p.into_inner());
-        versions
-            .last()
-            .map(|v| v.loaded.clone())
-            .expect("a slot always holds a version")
-    }
-
-    /// The version for a batch claimed at `claimed_ms`.
-    pub fn for_claim(&self, claimed_ms: u64) -> Arc<Loaded> {
-        let versions = self.versions.read().unwrap_or_else(|p| p.into_inner());
-        versions
-            .iter()
-            .rev()
-            .find(|v| v.since_ms <= claimed_ms)
-            .or(versions.first())
-            .map(|v| v.loaded.clone())
-            .expect("a slot always holds a version")
-    }
-
-    /// Makes `loaded` the newest version, for batches claimed at or after `since_ms`.
-    pub fn publish(&self, loaded: Arc<Loaded>, since_ms: u64) {
-        let mut versions = self.versions.write().unwrap_or_else(|p| p.into_inner());
-        versions.push(Version { since_ms, loaded });
-        if versions.len() > KEPT_VERSIONS {
-            versions.remove(0);
-        }
-    }
-}
 
 /// One plugin to watch.
 pub struct Watched {

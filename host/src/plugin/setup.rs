@@ -4,8 +4,9 @@
 use super::component::{Loaded, World};
 use super::engine::Runtime;
 use super::filter::FilterHandle;
-use super::reload::{PluginSlot, Watched};
+use super::reload::Watched;
 use super::sandbox::Sandbox;
+use super::slot::PluginSlot;
 use crate::admin::Metrics;
 use crate::config::{Config, PluginConfig, SinkKind};
 use crate::deliver::SinkBuilder;
