@@ -232,6 +232,17 @@ fn a_plugin_built_against_another_wit_version_is_refused_with_a_clear_message() 
     assert!(!run.status.success());
     assert!(err.contains("sinks.hook.module"), "{err}");
     assert!(err.contains("tyk:pump@0.2.0"), "{err}");
+    // `pump validate` loads the plugins and says the same.
+    let valid = pump(
+        &["validate", "--config", config.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&valid.stderr);
+    assert_eq!(valid.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sinks.hook.module") && err.contains("tyk:pump@0.2.0"),
+        "{err}"
+    );
 
     // A filter configured as a sink is refused too, naming both worlds.
     let config = scratch.config(

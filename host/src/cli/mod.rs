@@ -27,7 +27,8 @@ pub struct Cli {
 enum Command {
     /// Run the pump until SIGINT/SIGTERM (or, with --drain, until everything is delivered).
     Run(run::RunArgs),
-    /// Check a config file and exit: 0 if it is valid, 2 with the errors otherwise.
+    /// Check a config file and exit: 0 if it is valid, 2 with the errors otherwise. Wasm
+    /// plugins are loaded too (and cached), so a module that cannot run is reported.
     Validate {
         /// The TOML config file.
         #[arg(long, short)]
@@ -68,11 +69,23 @@ pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { config } => match crate::config::load(&config) {
             Ok(c) => {
+                let problems = plugin::check_config(&c);
+                if !problems.is_empty() {
+                    for p in &problems {
+                        eprintln!("error: {}: {p}", config.display());
+                    }
+                    return ExitCode::from(2);
+                }
                 println!(
-                    "{}: valid ({} sink{})",
+                    "{}: valid ({} sink{}{})",
                     config.display(),
                     c.sinks.len(),
-                    if c.sinks.len() == 1 { "" } else { "s" }
+                    if c.sinks.len() == 1 { "" } else { "s" },
+                    match c.filters.len() {
+                        0 => String::new(),
+                        1 => ", 1 filter".to_string(),
+                        n => format!(", {n} filters"),
+                    }
                 );
                 ExitCode::SUCCESS
             }

@@ -1,6 +1,7 @@
 //! `pump plugin`: looking at Wasm plugins before configuring them.
 
-use crate::plugin::{Loaded, Runtime, describe};
+use crate::config::{Config, SinkKind};
+use crate::plugin::{Loaded, Runtime, World, describe};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,4 +34,40 @@ pub fn run(cmd: PluginCommand) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Loads every plugin `config` names; one line per plugin that cannot be used, with its key.
+pub fn check_config(config: &Config) -> Vec<String> {
+    let mut plugins: Vec<(String, &std::path::Path, World)> = config
+        .sinks
+        .iter()
+        .filter_map(|s| match &s.settings {
+            SinkKind::Wasm(p) => {
+                Some((format!("sinks.{}", s.name), p.module.as_path(), World::Sink))
+            }
+            SinkKind::Native(_) => None,
+        })
+        .collect();
+    plugins.extend(config.filters.iter().map(|f| {
+        (
+            format!("filters.{}", f.name),
+            f.plugin.module.as_path(),
+            World::Filter,
+        )
+    }));
+    if plugins.is_empty() {
+        return Vec::new();
+    }
+    let runtime = match Runtime::new(config.plugins.cache_dir()) {
+        Ok(r) => r,
+        Err(e) => return vec![format!("cannot start the Wasm engine: {e:#}")],
+    };
+    plugins
+        .into_iter()
+        .filter_map(|(key, path, world)| {
+            Loaded::load(&runtime, path, Some(world))
+                .err()
+                .map(|e| format!("{key}.module: {e}"))
+        })
+        .collect()
 }
