@@ -136,6 +136,42 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
 }
 
 #[test]
+fn the_one_record_a_sink_plugin_traps_on_is_dead_lettered_and_the_rest_delivered() {
+    let url = redis_url();
+    let prefix = unique_prefix("poison");
+    let mut conn = redis(&url);
+    let (lists, _) = lists(&prefix);
+    let all = records(300, 13);
+    push_records(&mut conn, &[&lists[0]], &all);
+    let poison = all[137].path.to_string();
+
+    let scratch = Scratch::new();
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}{}{}",
+            source_toml(&url, &prefix, "batch_size = 300"),
+            plugins_toml(),
+            // No max_retries: without isolation the batch would be retried for ever.
+            hostile("poisoned", "poison", "", &format!("path = {poison:?}")),
+        ),
+    );
+    let out = drain(&config, Duration::from_secs(300));
+    let log = String::from_utf8_lossy(&out.stderr);
+    let dead = dead_letters(&config, "poisoned");
+    assert_eq!(dead.len(), 1, "only the poison record: {dead:?}");
+    let reason = dead[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("the plugin traps on this record"),
+        "{reason}"
+    );
+    assert!(
+        log.contains("sink=poisoned delivered=299 dead_lettered=1"),
+        "{log}"
+    );
+}
+
+#[test]
 fn failing_filters_hold_back_only_their_sinks_and_dead_letter_after_max_retries() {
     let url = redis_url();
     let prefix = unique_prefix("hostile-filter");

@@ -6,6 +6,8 @@
 //! - `http`: POSTs the batch to `url` (a host not on its allow-list) and reports the answer;
 //! - `file`: reads `path` (a file it was not granted) and reports what happened;
 //! - `env`: reads the environment variable `name` and reports what it saw;
+//! - `poison`: traps on any batch holding the record whose `Path` is `path`, and stores
+//!   every other batch (nothing is kept: it only says written);
 //! - `ok`: behaves, storing nothing.
 //!
 //! In the reporting modes every record is rejected with what the plugin saw, so the test
@@ -49,6 +51,15 @@ impl Sink for Hostile {
                 Ok(bytes) => format!("read {} bytes of {}", bytes.len(), self.0.path),
                 Err(e) => format!("file refused: {e}"),
             },
+            "poison" => {
+                let poisoned = batch
+                    .iter()
+                    .any(|r| r.str_field("Path").ok().flatten().as_deref() == Some(&*self.0.path));
+                if poisoned {
+                    panic!("the hostile sink traps on {}", self.0.path);
+                }
+                return Outcomes::AllWritten;
+            }
             "env" => match std::env::var(&self.0.name) {
                 Ok(v) => format!("saw {}={v}", self.0.name),
                 Err(e) => format!("env refused: {e}"),
