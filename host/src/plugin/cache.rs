@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+/// How long an entry may go unused before it is removed.
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
 /// A directory of compiled components.
 pub struct Cache {
     dir: PathBuf,
@@ -36,7 +39,13 @@ impl Cache {
             // same compatibility hash (it is in the name) into the pump's own cache
             // directory; wasmtime still checks its header and refuses a mismatch.
             match unsafe { Component::deserialize_file(engine, &path) } {
-                Ok(c) => return Ok((c, true)),
+                Ok(c) => {
+                    // Its modification time says when it was last used (see `prune`).
+                    if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+                        let _ = f.set_modified(std::time::SystemTime::now());
+                    }
+                    return Ok((c, true));
+                }
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable compiled plugin in the cache");
                 }
@@ -46,7 +55,29 @@ impl Cache {
         if let Err(e) = self.store(&path, &component) {
             tracing::warn!(dir = %self.dir.display(), error = %e, "cannot store the compiled plugin; it is compiled again at the next start");
         }
+        self.prune();
         Ok((component, false))
+    }
+
+    /// Removes entries unused for [`UNUSED_FOR`]: old versions of plugins and entries of
+    /// other engines would otherwise pile up, one per reload. An entry still in use is
+    /// touched at each load, and one removed by mistake is only compiled again.
+    fn prune(&self) {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        for entry in dir.flatten() {
+            let path = entry.path();
+            let stale = path.extension().is_some_and(|e| e == "cwasm")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > UNUSED_FOR);
+            if stale {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 
     fn entry(&self, bytes: &[u8]) -> PathBuf {
@@ -83,6 +114,21 @@ mod tests {
         assert!(cached);
         // Another component is another entry.
         assert!(!cache.load(&engine, b"(component)").unwrap().1);
+    }
+
+    #[test]
+    fn entries_unused_for_a_month_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::default();
+        let cache = Cache::new(dir.path().to_owned(), &engine);
+        let old = dir.path().join("old.cwasm");
+        std::fs::write(&old, b"x").unwrap();
+        let f = std::fs::File::options().append(true).open(&old).unwrap();
+        f.set_modified(std::time::SystemTime::now() - 2 * UNUSED_FOR)
+            .unwrap();
+        cache.load(&engine, WAT.as_bytes()).unwrap();
+        assert!(!old.exists());
+        assert!(cache.entry(WAT.as_bytes()).exists());
     }
 
     #[test]
