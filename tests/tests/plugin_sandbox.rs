@@ -172,7 +172,7 @@ fn the_one_record_a_sink_plugin_traps_on_is_dead_lettered_and_the_rest_delivered
 }
 
 #[test]
-fn failing_filters_hold_back_only_their_sinks_and_dead_letter_after_max_retries() {
+fn failing_filters_hold_back_only_their_sinks_and_the_record_a_filter_traps_on_is_dead_lettered() {
     let url = redis_url();
     let prefix = unique_prefix("hostile-filter");
     let mut conn = redis(&url);
@@ -188,11 +188,17 @@ fn failing_filters_hold_back_only_their_sinks_and_dead_letter_after_max_retries(
             plugin("hostile_filter").display().to_string()
         )
     };
+    let filter_poison = |path: &str| {
+        format!(
+            "{}path = {path:?}\n",
+            filter("poison", "picky", "poison", "")
+        )
+    };
     let retry = "max_retries = 1\nretry_initial_backoff = \"10ms\"\nretry_max_backoff = \"20ms\"";
     let config = scratch.config(
         "pump.toml",
         &format!(
-            "{}{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}{}{}",
             source_toml(&url, &prefix, "batch_size = 100"),
             plugins_toml(),
             file_sink("archive", &path("archive"), ""),
@@ -201,11 +207,21 @@ fn failing_filters_hold_back_only_their_sinks_and_dead_letter_after_max_retries(
             filter("crash", "trapped", "trap", ""),
             filter("spin", "spun", "loop", "call_timeout = \"300ms\""),
             filter("fine", "archive", "route-all", ""),
+            file_sink("picky", &path("picky"), ""),
+            filter_poison(&all[42].path),
         ),
     );
     drain(&config, Duration::from_secs(300));
 
     assert_eq!(read_jsonl(&path("archive")).len(), all.len());
+    // The one record the `poison` filter traps on is dead-lettered; the rest is routed.
+    let picky = read_jsonl(&path("picky"));
+    assert_eq!(picky.len(), all.len() - 1);
+    assert!(picky.iter().all(|l| l["path"] != all[42].path.as_ref()));
+    let dead = dead_letters(&config, "picky");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let r = dead[0]["reason"].as_str().unwrap();
+    assert!(r.contains("the filter poison traps on this record"), "{r}");
     for (sink, reason) in [
         ("trapped", "filter crash trapped"),
         ("spun", "filter spin ran past its call_timeout of 300ms"),

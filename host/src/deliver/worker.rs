@@ -44,8 +44,8 @@ pub struct Worker {
 
 /// What the Wasm filters made of a batch.
 enum Routing {
-    /// For each record, whether it goes to this sink.
-    Routed(Vec<bool>),
+    /// For each record, whether it goes to this sink; and those to dead-letter.
+    Routed(crate::plugin::Routed),
     /// The filters kept failing: the reason, for the records' dead letters.
     GaveUp(String),
     /// Shutdown came while retrying: the batch stays pending.
@@ -98,8 +98,22 @@ impl Worker {
         SinkStats::add(&self.stats.received, received);
         SinkStats::add(&self.stats.filtered, filtered);
         if !self.routes.is_empty() && !records.is_empty() {
+            let mut trapped = 0;
             let keep = match self.route(&raws, &records).await {
-                Routing::Routed(keep) => keep,
+                Routing::Routed(routed) => {
+                    trapped = routed.dead.len();
+                    for (i, reason) in routed.dead {
+                        if let Some(&(raw, entry)) = raws.get(i) {
+                            dead.push(DeadLetter {
+                                source: &entry.source,
+                                format: entry.format,
+                                reason,
+                                record: raw,
+                            });
+                        }
+                    }
+                    routed.keep
+                }
                 Routing::Abandoned => return,
                 // The filter keeps failing on this batch: its records are dead-lettered
                 // with the reason rather than holding the sink back for ever.
@@ -121,7 +135,9 @@ impl Worker {
             records.retain(|_| *flags.next().unwrap_or(&true));
             let mut flags = keep.iter();
             raws.retain(|_| *flags.next().unwrap_or(&true));
-            SinkStats::add(&self.stats.filtered, (before - records.len()) as u64);
+            // Records a filter trapped on are dead letters, not filtered out.
+            let left_out = before - records.len() - trapped;
+            SinkStats::add(&self.stats.filtered, left_out as u64);
             for r in &mut records {
                 self.shaper.apply(r);
             }

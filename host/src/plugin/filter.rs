@@ -104,14 +104,19 @@ impl FilterRoutes {
         self.filters.is_empty()
     }
 
-    /// For each record, whether every filter naming this sink routes it here. `raws` are
-    /// the records' bytes and entries, `records` the same records decoded.
+    /// For each record, whether every filter naming this sink routes it here, and the
+    /// records a filter traps on (to be dead-lettered). `raws` are the records' bytes and
+    /// entries, `records` the same records decoded. An error means the batch is to be
+    /// retried.
     pub async fn keep(
         &mut self,
         raws: &[(&[u8], &Entry)],
         records: &[Record<'_>],
-    ) -> Result<Vec<bool>, String> {
-        let mut keep = vec![true; records.len()];
+    ) -> Result<Routed, String> {
+        let mut routed = Routed {
+            keep: vec![true; records.len()],
+            dead: Vec::new(),
+        };
         for f in &mut self.filters {
             // Which version routes each record: the one its batch was claimed under.
             let versions: Vec<Arc<Loaded>> = raws
@@ -127,7 +132,15 @@ impl FilterRoutes {
                 let routes =
                     route_with(f, &mut self.builder, &version, &mine, raws, records).await?;
                 for (&i, route) in mine.iter().zip(routes) {
-                    keep[i] &= route & f.bit != 0;
+                    match route {
+                        Ok(route) => routed.keep[i] &= route & f.bit != 0,
+                        Err(reason) => {
+                            if !routed.dead.iter().any(|(d, _)| *d == i) {
+                                routed.dead.push((i, reason));
+                            }
+                            routed.keep[i] = false;
+                        }
+                    }
                 }
                 todo = rest;
             }
@@ -138,11 +151,37 @@ impl FilterRoutes {
                     || versions.iter().any(|v| Arc::ptr_eq(v, &r.loaded))
             });
         }
-        Ok(keep)
+        Ok(routed)
     }
 }
 
-/// The routes of the records at `indices`, from `version` of the filter.
+/// What the filters decided for a batch.
+#[derive(Debug, Default)]
+pub struct Routed {
+    /// For each record, whether it goes to this sink.
+    pub keep: Vec<bool>,
+    /// Records a filter traps on, by position, with the reason for their dead letter.
+    pub dead: Vec<(usize, String)>,
+}
+
+/// Why a `route` call failed.
+enum Failure {
+    /// The plugin trapped: perhaps on one record, which `isolate` looks for.
+    Trap(String),
+    /// Anything else (an error it returned, a timeout, a wrong answer).
+    Other(String),
+}
+
+impl Failure {
+    fn reason(self) -> String {
+        match self {
+            Failure::Trap(r) | Failure::Other(r) => r,
+        }
+    }
+}
+
+/// The route of each record at `indices`, from `version` of the filter; `Err` for a record
+/// the filter traps on.
 async fn route_with(
     f: &mut RoutedBy,
     builder: &mut BatchBuilder,
@@ -150,19 +189,7 @@ async fn route_with(
     indices: &[usize],
     raws: &[(&[u8], &Entry)],
     records: &[Record<'_>],
-) -> Result<Vec<u64>, String> {
-    let found = f
-        .instances
-        .iter()
-        .position(|r| Arc::ptr_eq(&r.loaded, version));
-    let pos = match found {
-        Some(p) => p,
-        None => {
-            let running = instantiate(&f.handle, version).await?;
-            f.instances.push(running);
-            f.instances.len() - 1
-        }
-    };
+) -> Result<Vec<Result<u64, String>>, String> {
     let mut routes = Vec::with_capacity(indices.len());
     let kinds = |i: &usize| match records[*i] {
         Record::Analytics(_) => RecordKind::Analytics,
@@ -171,66 +198,159 @@ async fn route_with(
     // A call's records must fit the plugin's memory with room to work.
     let budget = f.handle.sandbox.memory_limit / 4;
     for (kind, range) in runs(indices, kinds) {
-        let mut pending = 0;
-        for (n, &i) in indices[range.clone()].iter().enumerate() {
-            let (raw, entry) = raws[i];
-            // Gateway msgpack goes as it is; protobuf records are encoded as msgpack.
-            if entry.format == RecordFormat::AnalyticsProtobuf {
-                builder.push_record(&records[i]);
-            } else {
-                builder.push_raw(raw);
-            }
-            pending += 1;
-            if n + 1 < range.len() && builder.len() < budget {
+        let mut start = range.start;
+        for n in range.clone() {
+            push(builder, indices[n], raws, records);
+            if n + 1 < range.end && builder.len() < budget {
                 continue;
             }
-            routes.extend(call_route(f, pos, builder, kind, pending).await?);
-            pending = 0;
+            let chunk = &indices[start..n + 1];
+            start = n + 1;
+            let pos = instance_for(f, version).await?;
+            match call_route(&f.handle, &mut f.instances[pos], builder, kind, chunk.len()).await {
+                Ok(r) => routes.extend(r.into_iter().map(Ok)),
+                Err(failure) => {
+                    // A trap or a timeout leaves the instance unusable.
+                    if !matches!(failure, Failure::Other(_))
+                        || f.instances[pos].store.data().timed_out
+                    {
+                        f.instances.remove(pos);
+                        f.handle.metrics.plugin_restart(&f.handle.name);
+                    }
+                    match failure {
+                        Failure::Trap(reason) if chunk.len() > 1 => routes.extend(
+                            isolate(
+                                &f.handle, version, builder, kind, chunk, raws, records, reason,
+                            )
+                            .await?,
+                        ),
+                        Failure::Trap(reason) => routes.push(Err(format!(
+                            "the filter {} traps on this record: {reason}",
+                            f.handle.name
+                        ))),
+                        other => return Err(other.reason()),
+                    }
+                }
+            }
         }
     }
     Ok(routes)
 }
 
-/// One `route` call with the builder's records; on a trap or a timeout the instance is
-/// dropped (the next batch gets a fresh one).
+/// Adds record `i` to the builder: gateway msgpack as it is; protobuf records encoded as
+/// msgpack.
+fn push(builder: &mut BatchBuilder, i: usize, raws: &[(&[u8], &Entry)], records: &[Record<'_>]) {
+    let (raw, entry) = raws[i];
+    if entry.format == RecordFormat::AnalyticsProtobuf {
+        builder.push_record(&records[i]);
+    } else {
+        builder.push_raw(raw);
+    }
+}
+
+/// The position of this sink's instance of `version`, started if there is none.
+async fn instance_for(f: &mut RoutedBy, version: &Arc<Loaded>) -> Result<usize, String> {
+    if let Some(p) = f
+        .instances
+        .iter()
+        .position(|r| Arc::ptr_eq(&r.loaded, version))
+    {
+        return Ok(p);
+    }
+    let running = instantiate(&f.handle, version).await?;
+    f.instances.push(running);
+    Ok(f.instances.len() - 1)
+}
+
+/// After a call on the records at `chunk` trapped: halves them, each half in a fresh
+/// instance, following the half that traps down to one record, which gets an `Err`. If
+/// both halves trap, the filter fails on more than one record (or on everything): the
+/// whole batch is retried.
+#[allow(clippy::too_many_arguments)]
+async fn isolate(
+    handle: &FilterHandle,
+    version: &Arc<Loaded>,
+    builder: &mut BatchBuilder,
+    kind: RecordKind,
+    chunk: &[usize],
+    raws: &[(&[u8], &Entry)],
+    records: &[Record<'_>],
+    reason: String,
+) -> Result<Vec<Result<u64, String>>, String> {
+    let mut out: Vec<Option<Result<u64, String>>> = vec![None; chunk.len()];
+    let mut suspect = 0..chunk.len();
+    let mut reason = reason;
+    while suspect.len() > 1 {
+        let mid = suspect.start + suspect.len() / 2;
+        let mut trapping = Vec::new();
+        for half in [suspect.start..mid, mid..suspect.end] {
+            let mut running = instantiate(handle, version).await?;
+            for &i in &chunk[half.clone()] {
+                push(builder, i, raws, records);
+            }
+            match call_route(handle, &mut running, builder, kind, half.len()).await {
+                Ok(r) => {
+                    for (k, route) in half.zip(r) {
+                        out[k] = Some(Ok(route));
+                    }
+                }
+                Err(Failure::Trap(t)) => {
+                    handle.metrics.plugin_restart(&handle.name);
+                    reason = t;
+                    trapping.push(half);
+                }
+                Err(other) => return Err(other.reason()),
+            }
+        }
+        match trapping.as_slice() {
+            [] => break,
+            [one] => suspect = one.clone(),
+            _ => return Err(reason),
+        }
+    }
+    if suspect.len() == 1 && out[suspect.start].is_none() {
+        tracing::warn!(filter = %handle.name, reason = %reason, "the filter traps on one record; it goes to the dead letters");
+        out[suspect.start] = Some(Err(format!(
+            "the filter {} traps on this record: {reason}",
+            handle.name
+        )));
+    }
+    out.into_iter().collect::<Option<Vec<_>>>().ok_or(reason)
+}
+
+/// One `route` call with the builder's records.
 async fn call_route(
-    f: &mut RoutedBy,
-    pos: usize,
+    handle: &FilterHandle,
+    running: &mut Running,
     builder: &mut BatchBuilder,
     kind: RecordKind,
     n: usize,
-) -> Result<Vec<u64>, String> {
+) -> Result<Vec<u64>, Failure> {
     let batch = builder.take(kind);
-    let running = &mut f.instances[pos];
     running.store.data_mut().begin_call();
     let call = running
         .plugin
         .tyk_pump_filter()
         .call_route(&mut running.store, &batch);
-    let result = tokio::time::timeout(deadline(f.handle.sandbox.call_timeout), call).await;
+    let result = tokio::time::timeout(deadline(handle.sandbox.call_timeout), call).await;
     builder.recycle(batch);
-    let name = &f.handle.name;
+    let name = &handle.name;
     match result {
         Ok(Ok(Ok(r))) if r.len() == n => Ok(r),
-        Ok(Ok(Ok(r))) => Err(format!(
+        Ok(Ok(Ok(r))) => Err(Failure::Other(format!(
             "filter {name} answered {} routes for {n} records",
             r.len()
-        )),
-        Ok(Ok(Err(reason))) => Err(format!("filter {name} failed: {reason}")),
-        Ok(Err(e)) => {
-            let running = f.instances.remove(pos);
-            f.handle.metrics.plugin_restart(name);
-            if running.store.data().timed_out {
-                f.handle.metrics.plugin_timeout(name);
-                return Err(late(name, f.handle.sandbox.call_timeout));
-            }
-            Err(format!("filter {name} trapped: {}", trap_text(&e)))
-        }
-        Err(_) => {
-            f.instances.remove(pos);
-            f.handle.metrics.plugin_restart(name);
-            f.handle.metrics.plugin_timeout(name);
-            Err(late(name, f.handle.sandbox.call_timeout))
+        ))),
+        Ok(Ok(Err(reason))) => Err(Failure::Other(format!("filter {name} failed: {reason}"))),
+        Ok(Err(e)) if !running.store.data().timed_out => Err(Failure::Trap(format!(
+            "filter {name} trapped: {}",
+            trap_text(&e)
+        ))),
+        Ok(Err(_)) | Err(_) => {
+            handle.metrics.plugin_timeout(name);
+            // Marked so that the caller drops the instance.
+            running.store.data_mut().timed_out = true;
+            Err(Failure::Other(late(name, handle.sandbox.call_timeout)))
         }
     }
 }

@@ -32,7 +32,7 @@ mod slot;
 pub use batch::BatchBuilder;
 pub use component::{Loaded, PluginError, World, describe};
 pub use engine::Runtime;
-pub use filter::{FilterHandle, FilterRoutes};
+pub use filter::{FilterHandle, FilterRoutes, Routed};
 pub use reload::{Watched, watch_plugins};
 pub use sandbox::Sandbox;
 pub use setup::{Prepared, prepare};

@@ -1,5 +1,6 @@
 //! A filter that misbehaves on purpose, for the pump's sandbox tests. Its `mode` says how:
-//! `loop` spins forever and `trap` panics; any other mode routes every record to every sink.
+//! `loop` spins forever, `trap` panics, `poison` panics on the record whose `Path` is
+//! `path`; any other mode routes every record to every sink.
 
 use pump_sdk::{Filter, RecordRef, Route, Sinks};
 use serde::Deserialize;
@@ -8,11 +9,14 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct Config {
     mode: String,
+    #[serde(default)]
+    path: String,
 }
 
 /// The misbehaving filter.
 pub struct HostileFilter {
     mode: String,
+    path: String,
     all: Route,
 }
 
@@ -22,11 +26,12 @@ impl Filter for HostileFilter {
     fn new(config: Config, sinks: &Sinks) -> Result<Self, String> {
         Ok(HostileFilter {
             mode: config.mode,
+            path: config.path,
             all: Route::all(sinks),
         })
     }
 
-    fn route(&self, _record: RecordRef<'_>) -> Route {
+    fn route(&self, record: RecordRef<'_>) -> Route {
         match self.mode.as_str() {
             "loop" => {
                 let mut n: u64 = 0;
@@ -35,6 +40,9 @@ impl Filter for HostileFilter {
                 }
             }
             "trap" => panic!("the hostile filter traps on purpose"),
+            "poison" if record.str_field("Path").ok().flatten().as_deref() == Some(&*self.path) => {
+                panic!("the hostile filter traps on {}", self.path)
+            }
             _ => self.all,
         }
     }
