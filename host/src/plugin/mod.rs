@@ -7,7 +7,8 @@
 //! - `sandbox`: the store a plugin runs in (memory cap, deadline, WASI grants);
 //! - `outbound`: the HTTP allow-list;
 //! - `batch`: records laid out as the WIT `batch`;
-//! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline;
+//! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline (each with
+//!   `isolate`: finding the one record a plugin traps on);
 //! - `probe`: trying a plugin before it is used;
 //! - `reload`: new versions loaded when a file changes or on SIGHUP;
 //! - `setup`: loading the plugins a config names at start-up;

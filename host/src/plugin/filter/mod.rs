@@ -7,6 +7,8 @@
 //! switch versions when each of them loads the new one. A filter that fails makes the sink
 //! retry the batch later; nothing is acknowledged before it is routed or dead-lettered.
 
+mod isolate;
+
 use super::batch::{BatchBuilder, runs};
 use super::bindings::RecordKind;
 use super::bindings::filter::FilterPlugin;
@@ -219,7 +221,7 @@ async fn route_with(
                     }
                     match failure {
                         Failure::Trap(reason) if chunk.len() > 1 => routes.extend(
-                            isolate(
+                            isolate::isolate(
                                 &f.handle, version, builder, kind, chunk, raws, records, reason,
                             )
                             .await?,
@@ -260,62 +262,6 @@ async fn instance_for(f: &mut RoutedBy, version: &Arc<Loaded>) -> Result<usize, 
     let running = instantiate(&f.handle, version).await?;
     f.instances.push(running);
     Ok(f.instances.len() - 1)
-}
-
-/// After a call on the records at `chunk` trapped: halves them, each half in a fresh
-/// instance, following the half that traps down to one record, which gets an `Err`. If
-/// both halves trap, the filter fails on more than one record (or on everything): the
-/// whole batch is retried.
-#[allow(clippy::too_many_arguments)]
-async fn isolate(
-    handle: &FilterHandle,
-    version: &Arc<Loaded>,
-    builder: &mut BatchBuilder,
-    kind: RecordKind,
-    chunk: &[usize],
-    raws: &[(&[u8], &Entry)],
-    records: &[Record<'_>],
-    reason: String,
-) -> Result<Vec<Result<u64, String>>, String> {
-    let mut out: Vec<Option<Result<u64, String>>> = vec![None; chunk.len()];
-    let mut suspect = 0..chunk.len();
-    let mut reason = reason;
-    while suspect.len() > 1 {
-        let mid = suspect.start + suspect.len() / 2;
-        let mut trapping = Vec::new();
-        for half in [suspect.start..mid, mid..suspect.end] {
-            let mut running = instantiate(handle, version).await?;
-            for &i in &chunk[half.clone()] {
-                push(builder, i, raws, records);
-            }
-            match call_route(handle, &mut running, builder, kind, half.len()).await {
-                Ok(r) => {
-                    for (k, route) in half.zip(r) {
-                        out[k] = Some(Ok(route));
-                    }
-                }
-                Err(Failure::Trap(t)) => {
-                    handle.metrics.plugin_restart(&handle.name);
-                    reason = t;
-                    trapping.push(half);
-                }
-                Err(other) => return Err(other.reason()),
-            }
-        }
-        match trapping.as_slice() {
-            [] => break,
-            [one] => suspect = one.clone(),
-            _ => return Err(reason),
-        }
-    }
-    if suspect.len() == 1 && out[suspect.start].is_none() {
-        tracing::warn!(filter = %handle.name, reason = %reason, "the filter traps on one record; it goes to the dead letters");
-        out[suspect.start] = Some(Err(format!(
-            "the filter {} traps on this record: {reason}",
-            handle.name
-        )));
-    }
-    out.into_iter().collect::<Option<Vec<_>>>().ok_or(reason)
 }
 
 /// One `route` call with the builder's records.
