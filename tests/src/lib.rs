@@ -253,6 +253,34 @@ fn drain_pipe(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHand
     })
 }
 
+/// A sink's dead letters, oldest first, as `pump dlq list --json` shows them (each with
+/// its `reason`, `source` and base64 `record`).
+pub fn dead_letters(config: &Path, sink: &str) -> Vec<serde_json::Value> {
+    let out = pump(
+        &[
+            "dlq",
+            "list",
+            "--config",
+            config.to_str().expect("utf-8 path"),
+            "--sink",
+            sink,
+            "--json",
+            "--limit",
+            "100000",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "pump dlq list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
 /// `pump run --config <config> --drain`, asserting it exits 0.
 pub fn drain(config: &Path, limit: Duration) -> Output {
     let out = pump(

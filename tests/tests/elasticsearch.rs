@@ -292,32 +292,6 @@ fn unique_index(test: &str) -> String {
     unique_prefix(test).to_ascii_lowercase()
 }
 
-fn dead_letters(config: &Path, sink: &str) -> Vec<Value> {
-    let out = pump(
-        &[
-            "dlq",
-            "list",
-            "--config",
-            config.to_str().unwrap(),
-            "--sink",
-            sink,
-            "--json",
-            "--limit",
-            "100000",
-        ],
-        Duration::from_secs(30),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// Standard base64, padded (what `pump dlq list --json` and Tyk's raw fields use).
 fn base64_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {

@@ -15,29 +15,6 @@ fn hostile(name: &str, mode: &str, options: &str, config: &str) -> String {
     )
 }
 
-/// Every dead letter of a sink, as `pump dlq list --json` shows them.
-fn dead_letters(config: &std::path::Path, sink: &str) -> Vec<serde_json::Value> {
-    let out = pump(
-        &[
-            "dlq",
-            "list",
-            "--config",
-            config.to_str().unwrap(),
-            "--sink",
-            sink,
-            "--json",
-            "--limit",
-            "10000",
-        ],
-        Duration::from_secs(30),
-    );
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn hostile_plugins_are_contained_and_lose_nothing() {
     let url = redis_url();
