@@ -253,9 +253,10 @@ async fn feed(
     }
     bar.finish_and_clear();
     Ok(format!(
-        "fed {records} analytics records (msgpack and protobuf over {} keys), {} uptime records and {malformed} malformed entries into Redis{}",
+        "fed {records} analytics records (msgpack and protobuf over {} keys), {} uptime records and {malformed} malformed {} into Redis{}",
         lists.len(),
         records.div_ceil(100),
+        if malformed == 1 { "entry" } else { "entries" },
         rate.map(|r| format!(" at {r} records/s"))
             .unwrap_or_default()
     ))
