@@ -34,6 +34,14 @@ pub struct ReloadLabel {
     pub result: String,
 }
 
+fn count(family: &Family<PluginLabel, Counter>, plugin: &str) {
+    family
+        .get_or_create(&PluginLabel {
+            plugin: plugin.to_string(),
+        })
+        .inc();
+}
+
 type HistogramFamily = Family<SinkLabel, Histogram, fn() -> Histogram>;
 
 /// Every metric of one pump process.
@@ -192,20 +200,12 @@ impl Metrics {
 
     /// Counts a plugin instance dropped after a failure.
     pub fn plugin_restart(&self, plugin: &str) {
-        self.plugin_restarts
-            .get_or_create(&PluginLabel {
-                plugin: plugin.to_string(),
-            })
-            .inc();
+        count(&self.plugin_restarts, plugin);
     }
 
     /// Counts a plugin call stopped at its deadline.
     pub fn plugin_timeout(&self, plugin: &str) {
-        self.plugin_timeouts
-            .get_or_create(&PluginLabel {
-                plugin: plugin.to_string(),
-            })
-            .inc();
+        count(&self.plugin_timeouts, plugin);
     }
 
     /// Counts a reload of a plugin, done or refused.

@@ -65,10 +65,7 @@ impl BenchFilter {
 
     /// Routes a batch of gateway msgpack records.
     pub async fn route(&mut self, raws: &[Vec<u8>]) -> Vec<u64> {
-        for r in raws {
-            self.builder.push_raw(r);
-        }
-        let batch = self.builder.take(RecordKind::Analytics);
+        let batch = analytics_batch(&mut self.builder, raws);
         self.store.data_mut().begin_call();
         let routes = self
             .plugin
@@ -132,10 +129,7 @@ impl BenchMeasure {
 
     /// Hands the records over as a bytes batch.
     pub async fn bytes(&mut self, raws: &[Vec<u8>]) -> u32 {
-        for r in raws {
-            self.builder.push_raw(r);
-        }
-        let batch = self.builder.take(RecordKind::Analytics);
+        let batch = analytics_batch(&mut self.builder, raws);
         self.store.data_mut().begin_call();
         let n = self
             .plugin
@@ -146,6 +140,14 @@ impl BenchMeasure {
         self.builder.recycle(batch);
         n
     }
+}
+
+/// The records as one analytics batch, in the builder's buffers.
+fn analytics_batch(builder: &mut BatchBuilder, raws: &[Vec<u8>]) -> super::bindings::Batch {
+    for r in raws {
+        builder.push_raw(r);
+    }
+    builder.take(RecordKind::Analytics)
 }
 
 fn time(t: &pump_record::Timestamp) -> wit::Timestamp {

@@ -108,6 +108,7 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
     if loaded.version == current.version {
         return true;
     }
+    let loaded = Arc::new(loaded);
     if let Err(e) =
         super::probe::probe(runtime, &p.sandbox, &loaded, &p.config_json, &p.sinks).await
     {
@@ -125,7 +126,7 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
     };
     tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, "plugin reloaded");
     metrics.plugin_reload(&p.name, true);
-    p.slot.publish(Arc::new(loaded), since_ms);
+    p.slot.publish(loaded, since_ms);
     true
 }
 

@@ -75,7 +75,7 @@ struct RoutedBy {
     instances: Vec<Running>,
 }
 
-struct Running {
+pub(super) struct Running {
     store: Store<PluginState>,
     plugin: FilterPlugin,
     loaded: Arc<Loaded>,
@@ -121,18 +121,11 @@ impl FilterRoutes {
         };
         for f in &mut self.filters {
             // Which version routes each record: the one its batch was claimed under.
-            let versions: Vec<Arc<Loaded>> = raws
-                .iter()
-                .map(|(_, e)| f.handle.slot.for_claim(claimed_ms(&e.id)))
-                .collect();
-            let mut todo: Vec<usize> = (0..records.len()).collect();
-            while let Some(&first) = todo.first() {
-                let version = versions[first].clone();
-                let (mine, rest): (Vec<usize>, Vec<usize>) = todo
-                    .iter()
-                    .partition(|&&i| Arc::ptr_eq(&versions[i], &version));
+            let (versions, which) = versions_of(&f.handle.slot, raws);
+            for (v, version) in versions.iter().enumerate() {
+                let mine: Vec<usize> = (0..records.len()).filter(|&i| which[i] == v).collect();
                 let routes =
-                    route_with(f, &mut self.builder, &version, &mine, raws, records).await?;
+                    route_with(f, &mut self.builder, version, &mine, raws, records).await?;
                 for (&i, route) in mine.iter().zip(routes) {
                     match route {
                         Ok(route) => routed.keep[i] &= route & f.bit != 0,
@@ -144,7 +137,6 @@ impl FilterRoutes {
                         }
                     }
                 }
-                todo = rest;
             }
             // Instances of versions no longer in the slot are dropped.
             let newest = f.handle.slot.newest();
@@ -155,6 +147,33 @@ impl FilterRoutes {
         }
         Ok(routed)
     }
+}
+
+/// The versions a batch's records are routed with, and for each record the index of its
+/// version: looked up once per stream entry (its records share a claim time).
+fn versions_of(slot: &PluginSlot, raws: &[(&[u8], &Entry)]) -> (Vec<Arc<Loaded>>, Vec<usize>) {
+    let mut versions: Vec<Arc<Loaded>> = Vec::new();
+    let mut which = Vec::with_capacity(raws.len());
+    let mut last: Option<(&Entry, usize)> = None;
+    for &(_, entry) in raws {
+        let v = match last {
+            Some((e, v)) if std::ptr::eq(e, entry) => v,
+            _ => {
+                let version = slot.for_claim(claimed_ms(&entry.id));
+                let v = match versions.iter().position(|k| Arc::ptr_eq(k, &version)) {
+                    Some(v) => v,
+                    None => {
+                        versions.push(version);
+                        versions.len() - 1
+                    }
+                };
+                last = Some((entry, v));
+                v
+            }
+        };
+        which.push(v);
+    }
+    (versions, which)
 }
 
 /// What the filters decided for a batch.
@@ -306,25 +325,44 @@ fn late(name: &str, call_timeout: std::time::Duration) -> String {
 }
 
 async fn instantiate(handle: &FilterHandle, loaded: &Arc<Loaded>) -> Result<Running, String> {
+    start(
+        &handle.runtime,
+        &handle.sandbox,
+        &handle.name,
+        &handle.config_json,
+        &handle.sinks,
+        loaded,
+    )
+    .await
+}
+
+/// Starts and configures an instance of `loaded`, a filter called `name` routing for
+/// `sinks`; whether a new version starts, when the instance is dropped at once.
+pub(super) async fn start(
+    runtime: &Runtime,
+    sandbox: &Sandbox,
+    name: &str,
+    config_json: &str,
+    sinks: &[String],
+    loaded: &Arc<Loaded>,
+) -> Result<Running, String> {
     let Pre::Filter(pre) = &loaded.pre else {
         return Err(format!("{} is not a filter plugin", loaded.path.display()));
     };
-    let mut store = handle
-        .sandbox
-        .store(&handle.runtime.engine)
+    let mut store = sandbox
+        .store(&runtime.engine)
         .map_err(|e| format!("{e:#}"))?;
-    let limit = deadline(handle.sandbox.call_timeout);
-    let timed_out = |_| late(&handle.name, handle.sandbox.call_timeout);
+    let limit = deadline(sandbox.call_timeout);
+    let timed_out = |_| late(name, sandbox.call_timeout);
     store.data_mut().begin_call();
     let plugin = tokio::time::timeout(limit, pre.instantiate_async(&mut store))
         .await
         .map_err(timed_out)?
-        .map_err(|e| format!("filter {} failed to start: {}", handle.name, trap_text(&e)))?;
+        .map_err(|e| format!("filter {name} failed to start: {}", trap_text(&e)))?;
     store.data_mut().begin_call();
-    let configure =
-        plugin
-            .tyk_pump_filter()
-            .call_configure(&mut store, &handle.config_json, &handle.sinks);
+    let configure = plugin
+        .tyk_pump_filter()
+        .call_configure(&mut store, config_json, sinks);
     match tokio::time::timeout(limit, configure)
         .await
         .map_err(timed_out)?
@@ -334,13 +372,9 @@ async fn instantiate(handle: &FilterHandle, loaded: &Arc<Loaded>) -> Result<Runn
             plugin,
             loaded: loaded.clone(),
         }),
-        Ok(Err(reason)) => Err(format!(
-            "filter {} refused its config: {reason}",
-            handle.name
-        )),
+        Ok(Err(reason)) => Err(format!("filter {name} refused its config: {reason}")),
         Err(e) => Err(format!(
-            "filter {} failed in configure: {}",
-            handle.name,
+            "filter {name} failed in configure: {}",
             trap_text(&e)
         )),
     }

@@ -67,10 +67,7 @@ impl WasmSink {
             .map_err(|_| None)?;
         let n = range.len();
         for i in range {
-            match msgpack.and_then(|m| m.get(i)) {
-                Some(bytes) => self.builder.push_raw(bytes),
-                None => self.builder.push_record(&records[i]),
-            }
+            self.push(i, records, msgpack);
         }
         let mut outcomes = match self.call_write(&mut running, kind, n).await {
             Ok(o) => o,

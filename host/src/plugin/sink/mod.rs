@@ -181,6 +181,15 @@ async fn close(running: &mut Running, call_timeout: Duration) {
 }
 
 impl WasmSink {
+    /// Adds record `i` to the next call: `msgpack[i]` when given, else the record encoded
+    /// as the gateway would.
+    fn push(&mut self, i: usize, records: &[Record<'_>], msgpack: Option<&[&[u8]]>) {
+        match msgpack.and_then(|m| m.get(i)) {
+            Some(bytes) => self.builder.push_raw(bytes),
+            None => self.builder.push_record(&records[i]),
+        }
+    }
+
     /// Writes `records`, handing the plugin `msgpack[i]` for record `i` when given, or the
     /// record encoded as the gateway would otherwise.
     async fn write_records(
@@ -199,10 +208,7 @@ impl WasmSink {
         for (kind, range) in runs(records, kind_of) {
             let mut pending = 0;
             for i in range.clone() {
-                match msgpack.and_then(|m| m.get(i)) {
-                    Some(bytes) => self.builder.push_raw(bytes),
-                    None => self.builder.push_record(&records[i]),
-                }
+                self.push(i, records, msgpack);
                 pending += 1;
                 if i + 1 < range.end && self.builder.len() < budget {
                     continue;
@@ -307,6 +313,19 @@ pub(super) fn trap_text(e: &wasmtime::Error) -> String {
     text.lines().next().unwrap_or_default().to_owned()
 }
 
+/// Whether `loaded` starts with `config_json`: an instance is started, configured and
+/// closed.
+pub(super) async fn probe(
+    runtime: &Runtime,
+    sandbox: &Sandbox,
+    loaded: &Arc<Loaded>,
+    config_json: &str,
+) -> Result<(), String> {
+    let mut running = instantiate(runtime, sandbox, loaded, config_json).await?;
+    close(&mut running, sandbox.call_timeout).await;
+    Ok(())
+}
+
 /// A configured instance of a sink plugin.
 async fn instantiate(
     runtime: &Runtime,
@@ -320,17 +339,23 @@ async fn instantiate(
     let mut store = sandbox
         .store(&runtime.engine)
         .map_err(|e| format!("{e:#}"))?;
+    let limit = deadline(sandbox.call_timeout);
+    let late = |_| {
+        format!(
+            "plugin ran past its call_timeout of {:?} while starting",
+            sandbox.call_timeout
+        )
+    };
     store.data_mut().begin_call();
-    let plugin = pre
-        .instantiate_async(&mut store)
+    let plugin = tokio::time::timeout(limit, pre.instantiate_async(&mut store))
         .await
+        .map_err(late)?
         .map_err(|e| format!("plugin failed to start: {}", trap_text(&e)))?;
     store.data_mut().begin_call();
-    match plugin
+    let configure = plugin
         .tyk_pump_sink()
-        .call_configure(&mut store, config_json)
-        .await
-    {
+        .call_configure(&mut store, config_json);
+    match tokio::time::timeout(limit, configure).await.map_err(late)? {
         Ok(Ok(())) => Ok(Running {
             store,
             plugin,
