@@ -113,48 +113,66 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
 }
 
 #[test]
-fn the_one_record_a_sink_plugin_traps_on_is_dead_lettered_and_the_rest_delivered() {
+fn the_records_a_sink_plugin_traps_on_are_dead_lettered_and_the_rest_delivered() {
     let url = redis_url();
     let prefix = unique_prefix("poison");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
-    let all = records(300, 13);
+    let mut all = records(300, 13);
+    // Three records the plugin traps on, in both halves of the batch.
+    let poison = all[137].path.clone();
+    all[20].path = poison.clone();
+    all[250].path = poison.clone();
     push_records(&mut conn, &[&lists[0]], &all);
-    let poison = all[137].path.to_string();
 
     let scratch = Scratch::new();
     let config = scratch.config(
         "pump.toml",
         &format!(
-            "{}{}{}",
+            "{}{}{}{}",
             source_toml(&url, &prefix, "batch_size = 300"),
             plugins_toml(),
             // No max_retries: without isolation the batch would be retried for ever.
             hostile("poisoned", "poison", "", &format!("path = {poison:?}")),
+            // One record per call: a record that traps alone, once the plugin has
+            // written others, is the record's fault.
+            hostile(
+                "single",
+                "poison",
+                "batch_max_records = 1",
+                &format!("path = {poison:?}")
+            ),
         ),
     );
     let out = drain(&config, Duration::from_secs(300));
     let log = String::from_utf8_lossy(&out.stderr);
-    let dead = dead_letters(&config, "poisoned");
-    assert_eq!(dead.len(), 1, "only the poison record: {dead:?}");
-    let reason = dead[0]["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("the plugin traps on this record"),
-        "{reason}"
-    );
-    assert!(
-        log.contains("sink=poisoned delivered=299 dead_lettered=1"),
-        "{log}"
-    );
+    for sink in ["poisoned", "single"] {
+        let dead = dead_letters(&config, sink);
+        assert_eq!(dead.len(), 3, "{sink}: only the poison records: {dead:?}");
+        for d in &dead {
+            let reason = d["reason"].as_str().unwrap();
+            assert!(
+                reason.contains("the plugin traps on this record"),
+                "{sink}: {reason}"
+            );
+        }
+        assert!(
+            log.contains(&format!("sink={sink} delivered=297 dead_lettered=3")),
+            "{log}"
+        );
+    }
 }
 
 #[test]
-fn failing_filters_hold_back_only_their_sinks_and_the_record_a_filter_traps_on_is_dead_lettered() {
+fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_traps_on_are_dead_lettered()
+{
     let url = redis_url();
     let prefix = unique_prefix("hostile-filter");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
-    let all = records(200, 12);
+    let mut all = records(200, 12);
+    // Two records the `poison` filter traps on, in one batch.
+    all[77].path = all[42].path.clone();
     push_records(&mut conn, &[&lists[0]], &all);
 
     let scratch = Scratch::new();
@@ -165,17 +183,14 @@ fn failing_filters_hold_back_only_their_sinks_and_the_record_a_filter_traps_on_i
             plugin("hostile_filter").display().to_string()
         )
     };
-    let filter_poison = |path: &str| {
-        format!(
-            "{}path = {path:?}\n",
-            filter("poison", "picky", "poison", "")
-        )
+    let filter_poison = |name: &str, sink: &str, path: &str| {
+        format!("{}path = {path:?}\n", filter(name, sink, "poison", ""))
     };
     let retry = "max_retries = 1\nretry_initial_backoff = \"10ms\"\nretry_max_backoff = \"20ms\"";
     let config = scratch.config(
         "pump.toml",
         &format!(
-            "{}{}{}{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}{}{}{}{}",
             source_toml(&url, &prefix, "batch_size = 100"),
             plugins_toml(),
             file_sink("archive", &path("archive"), ""),
@@ -185,20 +200,29 @@ fn failing_filters_hold_back_only_their_sinks_and_the_record_a_filter_traps_on_i
             filter("spin", "spun", "loop", "call_timeout = \"300ms\""),
             filter("fine", "archive", "route-all", ""),
             file_sink("picky", &path("picky"), ""),
-            filter_poison(&all[42].path),
+            filter_poison("poison", "picky", &all[42].path),
+            // One record per call: a record the filter traps on alone, once it has routed
+            // others, is the record's fault.
+            file_sink("single", &path("single"), "batch_max_records = 1"),
+            filter_poison("poison1", "single", &all[42].path),
         ),
     );
     drain(&config, Duration::from_secs(300));
 
     assert_eq!(read_jsonl(&path("archive")).len(), all.len());
-    // The one record the `poison` filter traps on is dead-lettered; the rest is routed.
-    let picky = read_jsonl(&path("picky"));
-    assert_eq!(picky.len(), all.len() - 1);
-    assert!(picky.iter().all(|l| l["path"] != all[42].path.as_ref()));
-    let dead = dead_letters(&config, "picky");
-    assert_eq!(dead.len(), 1, "{dead:?}");
-    let r = dead[0]["reason"].as_str().unwrap();
-    assert!(r.contains("the filter poison traps on this record"), "{r}");
+    // The records the `poison` filters trap on are dead-lettered; the rest is routed.
+    for (sink, filter) in [("picky", "poison"), ("single", "poison1")] {
+        let routed = read_jsonl(&path(sink));
+        assert_eq!(routed.len(), all.len() - 2, "{sink}");
+        assert!(routed.iter().all(|l| l["path"] != all[42].path.as_ref()));
+        let dead = dead_letters(&config, sink);
+        assert_eq!(dead.len(), 2, "{sink}: {dead:?}");
+        for d in &dead {
+            let r = d["reason"].as_str().unwrap();
+            let says = format!("the filter {filter} traps on this record");
+            assert!(r.contains(&says), "{sink}: {r}");
+        }
+    }
     for (sink, reason) in [
         ("trapped", "filter crash trapped"),
         ("spun", "filter spin ran past its call_timeout of 300ms"),

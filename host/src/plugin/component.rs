@@ -9,6 +9,7 @@ use super::sandbox::PluginState;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 /// The WIT package this pump implements.
@@ -87,12 +88,28 @@ pub struct Loaded {
     /// What it imports, by name.
     pub imports: Vec<String>,
     pub(super) pre: Pre,
+    /// Set once a call of this version has handled records without trapping: a record it
+    /// then traps on alone is that record's fault, not the plugin's (see `bisect`). Each
+    /// sink and filter loads its own `Loaded`, so this holds for one config.
+    pub(super) handled: AtomicBool,
 }
 
 /// The instantiation recipe of either world.
 pub(super) enum Pre {
     Sink(SinkPluginPre<PluginState>),
     Filter(FilterPluginPre<PluginState>),
+}
+
+impl Loaded {
+    /// Notes that a call of this version handled records without trapping.
+    pub(super) fn mark_handled(&self) {
+        self.handled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a call of this version has handled records without trapping.
+    pub(super) fn has_handled(&self) -> bool {
+        self.handled.load(Ordering::Relaxed)
+    }
 }
 
 impl fmt::Debug for Loaded {
@@ -175,6 +192,7 @@ impl Loaded {
             cached,
             imports,
             pre,
+            handled: AtomicBool::new(false),
         })
     }
 }

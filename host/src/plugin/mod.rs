@@ -7,8 +7,8 @@
 //! - `sandbox`: the store a plugin runs in (memory cap, deadline, WASI grants);
 //! - `outbound`: the HTTP allow-list;
 //! - `batch`: records laid out as the WIT `batch`;
-//! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline (each with
-//!   `isolate`: finding the one record a plugin traps on);
+//! - `sink`, `filter`: the two kinds of plugin, driven by the delivery pipeline;
+//! - `bisect`: finding the records a plugin traps on, so that they alone are dead-lettered;
 //! - `probe`: trying a plugin before it is used;
 //! - `reload`: new versions loaded when a file changes or on SIGHUP;
 //! - `setup`: loading the plugins a config names at start-up;
@@ -18,6 +18,7 @@ mod batch;
 #[doc(hidden)]
 pub mod bench;
 mod bindings;
+mod bisect;
 mod cache;
 mod component;
 mod engine;

@@ -1,19 +1,19 @@
-//! Finding the record a filter traps on, so that one bad record is dead-lettered instead
-//! of holding back its batch: the call's records are halved, each half routed in a fresh
-//! instance, and the half that traps is followed down to one record.
+//! Finding the records a filter traps on (see `bisect`): each part of the call is routed
+//! in an instance of its own.
 
 use super::{Failure, FilterHandle, call_route, instantiate, push};
 use crate::deliver::Entry;
 use crate::plugin::batch::BatchBuilder;
 use crate::plugin::bindings::RecordKind;
+use crate::plugin::bisect::Bisect;
 use crate::plugin::component::Loaded;
 use pump_record::Record;
 use std::sync::Arc;
 
-/// After a call on the records at `chunk` trapped: halves them, each half in a fresh
-/// instance, following the half that traps down to one record, which gets an `Err`. If
-/// both halves trap, the filter fails on more than one record (or on everything): the
-/// whole batch is retried.
+/// After a call on the records at `chunk` trapped with `reason`: their routes, with an
+/// `Err` for each record the filter traps on alone (when the filter is shown to work).
+/// `Err` as a whole if some records could be neither routed nor singled out: the batch is
+/// retried.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn isolate(
     handle: &FilterHandle,
@@ -26,42 +26,35 @@ pub(super) async fn isolate(
     reason: String,
 ) -> Result<Vec<Result<u64, String>>, String> {
     let mut out: Vec<Option<Result<u64, String>>> = vec![None; chunk.len()];
-    let mut suspect = 0..chunk.len();
-    let mut reason = reason;
-    while suspect.len() > 1 {
-        let mid = suspect.start + suspect.len() / 2;
-        let mut trapping = Vec::new();
-        for half in [suspect.start..mid, mid..suspect.end] {
-            let mut running = instantiate(handle, version).await?;
-            for &i in &chunk[half.clone()] {
-                push(builder, i, raws, records);
-            }
-            match call_route(handle, &mut running, builder, kind, half.len()).await {
-                Ok(r) => {
-                    for (k, route) in half.zip(r) {
-                        out[k] = Some(Ok(route));
-                    }
-                }
-                Err(Failure::Trap(t)) => {
-                    handle.metrics.plugin_restart(&handle.name);
-                    reason = t;
-                    trapping.push(half);
-                }
-                Err(other) => return Err(other.reason()),
-            }
+    let mut search = Bisect::new(chunk.len(), reason, version.has_handled());
+    while let Some(part) = search.next() {
+        let mut running = instantiate(handle, version).await?;
+        for &i in &chunk[part.clone()] {
+            push(builder, i, raws, records);
         }
-        match trapping.as_slice() {
-            [] => break,
-            [one] => suspect = one.clone(),
-            _ => return Err(reason),
+        match call_route(handle, &mut running, builder, kind, part.len()).await {
+            Ok(r) => {
+                search.handled();
+                for (k, route) in part.zip(r) {
+                    out[k] = Some(Ok(route));
+                }
+            }
+            Err(Failure::Trap(t)) => {
+                handle.metrics.plugin_restart(&handle.name);
+                search.trapped(part, t);
+            }
+            Err(other) => return Err(other.reason()),
         }
     }
-    if suspect.len() == 1 && out[suspect.start].is_none() {
-        tracing::warn!(filter = %handle.name, reason = %reason, "the filter traps on one record; it goes to the dead letters");
-        out[suspect.start] = Some(Err(format!(
-            "the filter {} traps on this record: {reason}",
+    let found = search.finish();
+    for (k, trap) in found.poison {
+        tracing::warn!(filter = %handle.name, reason = %trap, "the filter traps on one record; it goes to the dead letters");
+        out[k] = Some(Err(format!(
+            "the filter {} traps on this record: {trap}",
             handle.name
         )));
     }
-    out.into_iter().collect::<Option<Vec<_>>>().ok_or(reason)
+    out.into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(found.reason)
 }

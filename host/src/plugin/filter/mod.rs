@@ -239,16 +239,12 @@ async fn route_with(
                         f.handle.metrics.plugin_restart(&f.handle.name);
                     }
                     match failure {
-                        Failure::Trap(reason) if chunk.len() > 1 => routes.extend(
+                        Failure::Trap(reason) => routes.extend(
                             isolate::isolate(
                                 &f.handle, version, builder, kind, chunk, raws, records, reason,
                             )
                             .await?,
                         ),
-                        Failure::Trap(reason) => routes.push(Err(format!(
-                            "the filter {} traps on this record: {reason}",
-                            f.handle.name
-                        ))),
                         other => return Err(other.reason()),
                     }
                 }
@@ -301,7 +297,10 @@ async fn call_route(
     builder.recycle(batch);
     let name = &handle.name;
     match result {
-        Ok(Ok(Ok(r))) if r.len() == n => Ok(r),
+        Ok(Ok(Ok(r))) if r.len() == n => {
+            running.loaded.mark_handled();
+            Ok(r)
+        }
         Ok(Ok(Ok(r))) => Err(Failure::Other(format!(
             "filter {name} answered {} routes for {n} records",
             r.len()

@@ -1,16 +1,15 @@
-//! Finding the record a sink plugin traps on, so that one bad record is dead-lettered
-//! instead of holding back its batch: the call's records are halved, each half written in
-//! a fresh instance, and the half that traps is followed down to one record.
+//! Finding the records a sink plugin traps on (see `bisect`): each part of the call is
+//! written in an instance of its own.
 
 use super::{RecordKind, WasmSink, close, deadline, instantiate, trap_text};
+use crate::plugin::bisect::Bisect;
 use pump_record::Record;
 use pump_sinks::Outcome;
 
 impl WasmSink {
-    /// After a call on the records of `range` trapped: halves the range, each half in a
-    /// fresh instance, following the half that traps. A single record that traps alone is
-    /// rejected; if both halves trap, the plugin fails on more than one record (or on
-    /// everything) and what is left is retried. Outcomes for `range`, in order.
+    /// After a call on the records of `range` trapped with `reason`: the outcomes for
+    /// `range`, in order. Parts the plugin handles alone keep its outcomes; records it
+    /// traps on alone are rejected, when the plugin is shown to work; the rest is retried.
     pub(super) async fn isolate(
         &mut self,
         kind: RecordKind,
@@ -20,35 +19,32 @@ impl WasmSink {
         reason: String,
     ) -> Vec<Outcome> {
         let base = range.start;
-        let mut out = vec![Outcome::Retry(reason.clone()); range.len()];
-        let mut suspect = range;
-        let mut reason = reason;
-        while suspect.len() > 1 {
-            let mid = suspect.start + suspect.len() / 2;
-            let mut trapping = Vec::new();
-            for half in [suspect.start..mid, mid..suspect.end] {
-                match self.try_alone(kind, half.clone(), records, msgpack).await {
-                    Ok(outcomes) => {
-                        for (k, o) in half.zip(outcomes) {
-                            out[k - base] = o;
-                        }
+        let mut out: Vec<Option<Outcome>> = vec![None; range.len()];
+        let proven = self.slot.newest().has_handled();
+        let mut search = Bisect::new(range.len(), reason, proven);
+        while let Some(part) = search.next() {
+            let at = base + part.start..base + part.end;
+            match self.try_alone(kind, at, records, msgpack).await {
+                Ok(outcomes) => {
+                    search.handled();
+                    for (k, o) in part.zip(outcomes) {
+                        out[k] = Some(o);
                     }
-                    Err(Some(trap)) => {
-                        reason = trap;
-                        trapping.push(half);
-                    }
-                    Err(None) => return out,
                 }
-            }
-            match trapping.as_slice() {
-                [one] => suspect = one.clone(),
-                _ => return out,
+                Err(Some(trap)) => search.trapped(part, trap),
+                Err(None) => break,
             }
         }
-        tracing::warn!(sink = %self.sandbox.name, reason = %reason, "the plugin traps on one record; it goes to the dead letters");
-        out[suspect.start - base] =
-            Outcome::Rejected(format!("the plugin traps on this record: {reason}"));
-        out
+        let found = search.finish();
+        for (k, trap) in found.poison {
+            tracing::warn!(sink = %self.sandbox.name, reason = %trap, "the plugin traps on one record; it goes to the dead letters");
+            out[k] = Some(Outcome::Rejected(format!(
+                "the plugin traps on this record: {trap}"
+            )));
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| Outcome::Retry(found.reason.clone())))
+            .collect()
     }
 
     /// Writes and flushes the records of `range` in an instance of their own, then closes
@@ -71,10 +67,12 @@ impl WasmSink {
         }
         let mut outcomes = match self.call_write(&mut running, kind, n).await {
             Ok(o) => o,
-            Err((_, error)) => {
+            Err((what, error)) => {
                 self.metrics.plugin_restart(&self.sandbox.name);
                 return Err(match error {
-                    Some(e) if !running.store.data().timed_out => Some(trap_text(&e)),
+                    Some(e) if !running.store.data().timed_out => {
+                        Some(format!("plugin {what} failed: {}", trap_text(&e)))
+                    }
                     _ => None,
                 });
             }

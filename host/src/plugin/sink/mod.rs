@@ -156,7 +156,10 @@ impl WasmSink {
         let result = tokio::time::timeout(deadline(self.sandbox.call_timeout), call).await;
         self.builder.recycle(batch);
         match result {
-            Ok(Ok(outcomes)) => Ok(outcomes_for(outcomes, n)),
+            Ok(Ok(outcomes)) => {
+                running.loaded.mark_handled();
+                Ok(outcomes_for(outcomes, n))
+            }
             Ok(Err(e)) => Err(("write", Some(e))),
             Err(_) => Err(("write", None)),
         }
@@ -219,7 +222,7 @@ impl WasmSink {
                         let trapped = error.is_some() && !running.store.data().timed_out;
                         let reason = self.failed(running, what, error.as_ref());
                         self.builder.clear();
-                        if trapped && pending > 1 {
+                        if trapped {
                             let chunk = (i + 1 - pending)..(i + 1);
                             let found = self
                                 .isolate(kind, chunk, records, msgpack, reason.clone())
