@@ -11,6 +11,8 @@ mod edit;
 pub mod gateway;
 pub mod msgpack;
 pub mod protobuf;
+#[doc(hidden)]
+pub mod sample;
 mod time;
 mod uptime;
 
