@@ -204,6 +204,26 @@ pub fn file_sink(name: &str, path: &Path, extra: &str) -> String {
     )
 }
 
+/// A config in `scratch`, `pump.toml`, with the source (`source_extra` added to it) and
+/// one file sink, `archive`. Returns the config's path and the file the sink writes.
+pub fn archive_config(
+    scratch: &Scratch,
+    url: &str,
+    prefix: &str,
+    source_extra: &str,
+) -> (PathBuf, PathBuf) {
+    let out = scratch.path("out.jsonl");
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            "{}{}",
+            source_toml(url, prefix, source_extra),
+            file_sink("archive", &out, "")
+        ),
+    );
+    (config, out)
+}
+
 /// Whether a log file contains `needle`.
 pub fn log_contains(log: &Path, needle: &str) -> bool {
     std::fs::read_to_string(log).is_ok_and(|s| s.contains(needle))

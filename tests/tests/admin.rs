@@ -112,15 +112,7 @@ fn status_shows_backlogs_lag_and_dead_letters() {
     let url = redis_url();
     let prefix = unique_prefix("status");
     let scratch = Scratch::new();
-    let out = scratch.path("out.jsonl");
-    let config = scratch.config(
-        "pump.toml",
-        &format!(
-            "{}{}",
-            source_toml(&url, &prefix, ""),
-            file_sink("archive", &out, "")
-        ),
-    );
+    let (config, _) = archive_config(&scratch, &url, &prefix, "");
     let (lists, _) = lists(&prefix);
     let mut conn = redis(&url);
     push_records(&mut conn, &[&lists[0]], &records(300, 22));

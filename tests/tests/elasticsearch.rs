@@ -159,6 +159,33 @@ impl Drop for Cleanup {
     }
 }
 
+/// What most tests start from: the Elasticsearch server, Redis, a key prefix and an index
+/// name of their own. The index and its daily indexes are removed when it is dropped.
+struct Case {
+    es: Es,
+    url: String,
+    prefix: String,
+    index: String,
+    _cleanup: Cleanup,
+}
+
+impl Case {
+    fn new(name: &str) -> Self {
+        let es = Es(es_url());
+        let index = unique_index(name);
+        Case {
+            _cleanup: Cleanup {
+                es: Es(es.0.clone()),
+                index: index.clone(),
+            },
+            es,
+            url: redis_url(),
+            prefix: unique_prefix(name),
+            index,
+        }
+    }
+}
+
 // ---- a private osmem-server for tests that stop it
 
 /// The osmem-server binary: `PUMP_TEST_OSMEM_BIN`, or the one installed in `.ci/venv-es`.
@@ -334,14 +361,13 @@ fn set(v: impl IntoIterator<Item = String>) -> HashSet<String> {
 
 #[test]
 fn documents_have_tyk_shape_and_the_template_mapping() {
-    let es = Es(es_url());
-    let url = redis_url();
-    let prefix = unique_prefix("es-shape");
-    let index = unique_index("es-shape");
-    let _cleanup = Cleanup {
-        es: Es(es.0.clone()),
-        index: index.clone(),
-    };
+    let Case {
+        es,
+        url,
+        prefix,
+        index,
+        _cleanup,
+    } = Case::new("es-shape");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
     let mut all = records(300, 11);
@@ -433,14 +459,13 @@ fn expected_document(r: &AnalyticsRecord<'_>) -> Value {
 
 #[test]
 fn daily_indexes_split_at_midnight_utc_by_the_record_time() {
-    let es = Es(es_url());
-    let url = redis_url();
-    let prefix = unique_prefix("es-daily");
-    let index = unique_index("es-daily");
-    let _cleanup = Cleanup {
-        es: Es(es.0.clone()),
-        index: index.clone(),
-    };
+    let Case {
+        es,
+        url,
+        prefix,
+        index,
+        _cleanup,
+    } = Case::new("es-daily");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
     // 2024-05-01T23:59:59Z, then records a millisecond apart across midnight.
@@ -476,14 +501,13 @@ fn daily_indexes_split_at_midnight_utc_by_the_record_time() {
 
 #[test]
 fn the_same_records_delivered_twice_are_stored_once() {
-    let es = Es(es_url());
-    let url = redis_url();
-    let prefix = unique_prefix("es-twice");
-    let index = unique_index("es-twice");
-    let _cleanup = Cleanup {
-        es: Es(es.0.clone()),
-        index: index.clone(),
-    };
+    let Case {
+        es,
+        url,
+        prefix,
+        index,
+        _cleanup,
+    } = Case::new("es-twice");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
     let used = [lists[0].as_str(), lists[1].as_str(), lists[6].as_str()];
@@ -526,14 +550,13 @@ fn the_same_records_delivered_twice_are_stored_once() {
 
 #[test]
 fn documents_the_mapping_refuses_are_dead_lettered_with_the_reason_and_the_rest_indexed() {
-    let es = Es(es_url());
-    let url = redis_url();
-    let prefix = unique_prefix("es-strict");
-    let index = unique_index("es-strict");
-    let _cleanup = Cleanup {
-        es: Es(es.0.clone()),
-        index: index.clone(),
-    };
+    let Case {
+        es,
+        url,
+        prefix,
+        index,
+        _cleanup,
+    } = Case::new("es-strict");
     // A strict mapping of Tyk's fields where `alias` must be a number.
     let text = json!({"type": "text", "fields": {"keyword": {"type": "keyword"}}});
     let mut properties = serde_json::Map::new();
@@ -617,14 +640,13 @@ fn documents_the_mapping_refuses_are_dead_lettered_with_the_reason_and_the_rest_
 
 #[test]
 fn a_node_that_is_down_is_skipped_for_the_next() {
-    let es = Es(es_url());
-    let url = redis_url();
-    let prefix = unique_prefix("es-failover");
-    let index = unique_index("es-failover");
-    let _cleanup = Cleanup {
-        es: Es(es.0.clone()),
-        index: index.clone(),
-    };
+    let Case {
+        es,
+        url,
+        prefix,
+        index,
+        _cleanup,
+    } = Case::new("es-failover");
     let mut conn = redis(&url);
     let (lists, _) = lists(&prefix);
     let all = records(200, 15);

@@ -21,15 +21,7 @@ fn redis_restart_during_a_drain_loses_nothing() {
     let before = push_records(&mut redis(&url), &used, &records(20_000, 61));
 
     let scratch = Scratch::new();
-    let out = scratch.path("out.jsonl");
-    let config = scratch.config(
-        "pump.toml",
-        &format!(
-            "{}{}",
-            source_toml(&url, &prefix, "batch_size = 500"),
-            file_sink("archive", &out, "")
-        ),
-    );
+    let (config, out) = archive_config(&scratch, &url, &prefix, "batch_size = 500");
     let log = scratch.path("pump.log");
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     let mut pump = Running::start(&config, &[], &log);

@@ -19,15 +19,7 @@ fn sigterm_finishes_in_flight_batches_and_exits_zero() {
     let expected = push_records(&mut conn, &used, &records(20_000, 81));
 
     let scratch = Scratch::new();
-    let out = scratch.path("out.jsonl");
-    let config = scratch.config(
-        "pump.toml",
-        &format!(
-            "{}{}",
-            source_toml(&url, &prefix, "batch_size = 250"),
-            file_sink("archive", &out, "")
-        ),
-    );
+    let (config, out) = archive_config(&scratch, &url, &prefix, "batch_size = 250");
     let log = scratch.path("run1.log");
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     let mut pump = Running::start(&config, &[], &log);
