@@ -25,6 +25,10 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
     push_records(&mut conn, &[&lists[0]], &all);
     // A server the plugin could reach if it were allowed to: it must see nothing.
     let bait = Receiver::start(0);
+    // A port to dial with raw sockets: no connection may reach it.
+    let socket_bait = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket_bait.set_nonblocking(true).unwrap();
+    let socket_addr = socket_bait.local_addr().unwrap();
 
     let scratch = Scratch::new();
     let granted = scratch.path("granted");
@@ -34,7 +38,7 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
     let config = scratch.config(
         "pump.toml",
         &format!(
-            "{}{}{}{}{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}{}{}{}{}",
             source_toml(&url, &prefix, "batch_size = 100"),
             plugins_toml(),
             file_sink("archive", &archive, ""),
@@ -57,6 +61,7 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
                 "allow_hosts = [\"127.0.0.1:9\"]",
                 &format!("url = \"http://{}/steal\"", bait.addr)
             ),
+            hostile("dial", "tcp", "", &format!("url = \"{socket_addr}\"")),
             hostile("peek", "file", "", "path = \"/etc/hostname\""),
             hostile(
                 "granted",
@@ -77,12 +82,17 @@ fn hostile_plugins_are_contained_and_lose_nothing() {
         bait.accepted().is_empty(),
         "the plugin reached a host not on its allow-list"
     );
+    assert!(
+        socket_bait.accept().is_err(),
+        "the plugin opened a raw TCP connection"
+    );
 
     let expect: HashMap<&str, &str> = [
         ("spin", "ran past its call_timeout of 300ms"),
         ("hoard", "memory"),
         ("crash", "plugin write failed"),
         ("reach", "HttpRequestDenied"),
+        ("dial", "tcp refused: access-denied"),
         ("peek", "file refused"),
         ("granted", "read 5 bytes of /data/note.txt"),
         ("snoop", "env refused"),

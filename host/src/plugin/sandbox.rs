@@ -51,6 +51,11 @@ impl Sandbox {
     pub fn store(&self, engine: &Engine) -> wasmtime::Result<Store<PluginState>> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stderr();
+        // No sockets and no name lookups: outbound traffic goes through wasi:http alone,
+        // where the allow-list applies.
+        wasi.allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
         if let Some(dir) = &self.dir {
             let perms = if self.dir_read_only {
                 FsPerms::ReadOnly

@@ -4,6 +4,8 @@
 //! - `memory`: allocates until it runs out of memory in `write`;
 //! - `trap`: panics in `write` (a Wasm trap);
 //! - `http`: POSTs the batch to `url` (a host not on its allow-list) and reports the answer;
+//! - `tcp`: opens a raw TCP connection (`wasi:sockets`) to `url`, an `ip:port`, and reports
+//!   what happened;
 //! - `file`: reads `path` (a file it was not granted) and reports what happened;
 //! - `env`: reads the environment variable `name` and reports what it saw;
 //! - `poison`: traps on any batch holding the record whose `Path` is `path`, and stores
@@ -47,6 +49,7 @@ impl Sink for Hostile {
                 Ok(r) => format!("reached {} (HTTP {})", self.0.url, r.status),
                 Err(e) => format!("http refused: {e}"),
             },
+            "tcp" => dial(&self.0.url),
             "file" => match std::fs::read(&self.0.path) {
                 Ok(bytes) => format!("read {} bytes of {}", bytes.len(), self.0.path),
                 Err(e) => format!("file refused: {e}"),
@@ -67,6 +70,33 @@ impl Sink for Hostile {
             _ => return Outcomes::AllWritten,
         };
         Outcomes::all(Outcome::Rejected(report), batch.len())
+    }
+}
+
+/// Connects to `addr` with `wasi:sockets`, around the HTTP allow-list.
+fn dial(addr: &str) -> String {
+    use wasip2::sockets::instance_network::instance_network;
+    use wasip2::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
+    use wasip2::sockets::tcp_create_socket::create_tcp_socket;
+    let Ok(target) = addr.parse::<std::net::SocketAddrV4>() else {
+        return format!("not an ip:port: {addr}");
+    };
+    let socket = match create_tcp_socket(IpAddressFamily::Ipv4) {
+        Ok(s) => s,
+        Err(e) => return format!("tcp refused: {e}"),
+    };
+    let [a, b, c, d] = target.ip().octets();
+    let remote = IpSocketAddress::Ipv4(Ipv4SocketAddress {
+        port: target.port(),
+        address: (a, b, c, d),
+    });
+    if let Err(e) = socket.start_connect(&instance_network(), remote) {
+        return format!("tcp refused: {e}");
+    }
+    socket.subscribe().block();
+    match socket.finish_connect() {
+        Ok(_) => format!("connected to {addr}"),
+        Err(e) => format!("tcp refused: {e}"),
     }
 }
 
