@@ -174,7 +174,7 @@ fn the_records_a_sink_plugin_traps_on_are_dead_lettered_and_the_rest_delivered()
 }
 
 #[test]
-fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_traps_on_are_dead_lettered()
+fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_fails_on_are_dead_lettered()
 {
     let url = redis_url();
     let prefix = unique_prefix("hostile-filter");
@@ -193,14 +193,14 @@ fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_traps_on_
             plugin("hostile_filter").display().to_string()
         )
     };
-    let filter_poison = |name: &str, sink: &str, path: &str| {
-        format!("{}path = {path:?}\n", filter(name, sink, "poison", ""))
+    let filter_poison = |name: &str, sink: &str, mode: &str, extra: &str, path: &str| {
+        format!("{}path = {path:?}\n", filter(name, sink, mode, extra))
     };
     let retry = "max_retries = 1\nretry_initial_backoff = \"10ms\"\nretry_max_backoff = \"20ms\"";
     let config = scratch.config(
         "pump.toml",
         &format!(
-            "{}{}{}{}{}{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}{}{}{}{}{}{}",
             source_toml(&url, &prefix, "batch_size = 100"),
             plugins_toml(),
             file_sink("archive", &path("archive"), ""),
@@ -210,18 +210,32 @@ fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_traps_on_
             filter("spin", "spun", "loop", "call_timeout = \"300ms\""),
             filter("fine", "archive", "route-all", ""),
             file_sink("picky", &path("picky"), ""),
-            filter_poison("poison", "picky", &all[42].path),
+            filter_poison("poison", "picky", "poison", "", &all[42].path),
             // One record per call: a record the filter traps on alone, once it has routed
             // others, is the record's fault.
             file_sink("single", &path("single"), "batch_max_records = 1"),
-            filter_poison("poison1", "single", &all[42].path),
+            filter_poison("poison1", "single", "poison", "", &all[42].path),
+            // A filter that loops on the same records.
+            file_sink("slow", &path("slow"), ""),
+            filter_poison(
+                "stuck",
+                "slow",
+                "stuck",
+                "call_timeout = \"300ms\"",
+                &all[42].path
+            ),
         ),
     );
     drain(&config, Duration::from_secs(300));
 
     assert_eq!(read_jsonl(&path("archive")).len(), all.len());
-    // The records the `poison` filters trap on are dead-lettered; the rest is routed.
-    for (sink, filter) in [("picky", "poison"), ("single", "poison1")] {
+    // The records the `poison` filters trap on, and those the `stuck` filter runs past its
+    // deadline on, are dead-lettered; the rest is routed.
+    for (sink, filter, why) in [
+        ("picky", "poison", "trapped"),
+        ("single", "poison1", "trapped"),
+        ("slow", "stuck", "ran past its call_timeout of 300ms"),
+    ] {
         let routed = read_jsonl(&path(sink));
         assert_eq!(routed.len(), all.len() - 2, "{sink}");
         assert!(routed.iter().all(|l| l["path"] != all[42].path.as_ref()));
@@ -229,7 +243,7 @@ fn failing_filters_hold_back_only_their_sinks_and_the_records_a_filter_traps_on_
         assert_eq!(dead.len(), 2, "{sink}: {dead:?}");
         for d in &dead {
             let r = d["reason"].as_str().unwrap();
-            let says = format!("the filter {filter} traps on this record");
+            let says = format!("the filter {filter} fails on this record: filter {filter} {why}");
             assert!(r.contains(&says), "{sink}: {r}");
         }
     }

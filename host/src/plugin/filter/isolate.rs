@@ -1,5 +1,7 @@
-//! Finding the records a filter traps on (see `bisect`): each part of the call is routed
-//! in an instance of its own.
+//! Finding the records a filter traps on or runs past its deadline on (see `bisect`): each
+//! part of the call is routed in an instance of its own. (Routing has no deadline of its
+//! own beyond each call's, so a record that makes the filter loop can be singled out too;
+//! a sink's write is bounded by the sink's `timeout`, and its timeouts are not split.)
 
 use super::{Failure, FilterHandle, call_route, instantiate, push};
 use crate::deliver::Entry;
@@ -10,8 +12,9 @@ use crate::plugin::component::Loaded;
 use pump_record::Record;
 use std::sync::Arc;
 
-/// After a call on the records at `chunk` trapped with `reason`: their routes, with an
-/// `Err` for each record the filter traps on alone (when the filter is shown to work).
+/// After a call on the records at `chunk` trapped or timed out with `reason`: their routes,
+/// with an `Err` for each record the filter fails on alone (when the filter is shown to
+/// work).
 /// `Err` as a whole if some records could be neither routed nor singled out: the batch is
 /// retried.
 #[allow(clippy::too_many_arguments)]
@@ -39,7 +42,7 @@ pub(super) async fn isolate(
                     out[k] = Some(Ok(route));
                 }
             }
-            Err(Failure::Trap(t)) => {
+            Err(Failure::Trap(t) | Failure::Late(t)) => {
                 handle.metrics.plugin_restart(&handle.name);
                 search.trapped(part, t);
             }
@@ -48,9 +51,9 @@ pub(super) async fn isolate(
     }
     let found = search.finish();
     for (k, trap) in found.poison {
-        tracing::warn!(filter = %handle.name, reason = %trap, "the filter traps on one record; it goes to the dead letters");
+        tracing::warn!(filter = %handle.name, reason = %trap, "the filter fails on one record; it goes to the dead letters");
         out[k] = Some(Err(format!(
-            "the filter {} traps on this record: {trap}",
+            "the filter {} fails on this record: {trap}",
             handle.name
         )));
     }

@@ -187,16 +187,18 @@ pub struct Routed {
 
 /// Why a `route` call failed.
 enum Failure {
-    /// The plugin trapped: perhaps on one record, which `isolate` looks for.
+    /// The plugin trapped: perhaps on some records, which `isolate` looks for.
     Trap(String),
-    /// Anything else (an error it returned, a timeout, a wrong answer).
+    /// The call ran past its deadline: perhaps on some records too.
+    Late(String),
+    /// Anything else (an error it returned, a wrong answer).
     Other(String),
 }
 
 impl Failure {
     fn reason(self) -> String {
         match self {
-            Failure::Trap(r) | Failure::Other(r) => r,
+            Failure::Trap(r) | Failure::Late(r) | Failure::Other(r) => r,
         }
     }
 }
@@ -232,14 +234,12 @@ async fn route_with(
                 Ok(r) => routes.extend(r.into_iter().map(Ok)),
                 Err(failure) => {
                     // A trap or a timeout leaves the instance unusable.
-                    if !matches!(failure, Failure::Other(_))
-                        || f.instances[pos].store.data().timed_out
-                    {
+                    if !matches!(failure, Failure::Other(_)) {
                         f.instances.remove(pos);
                         f.handle.metrics.plugin_restart(&f.handle.name);
                     }
                     match failure {
-                        Failure::Trap(reason) => routes.extend(
+                        Failure::Trap(reason) | Failure::Late(reason) => routes.extend(
                             isolate::isolate(
                                 &f.handle, version, builder, kind, chunk, raws, records, reason,
                             )
@@ -312,9 +312,7 @@ async fn call_route(
         ))),
         Ok(Err(_)) | Err(_) => {
             handle.metrics.plugin_timeout(name);
-            // Marked so that the caller drops the instance.
-            running.store.data_mut().timed_out = true;
-            Err(Failure::Other(late(name, handle.sandbox.call_timeout)))
+            Err(Failure::Late(late(name, handle.sandbox.call_timeout)))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A filter that misbehaves on purpose, for the pump's sandbox tests. Its `mode` says how:
 //! `loop` spins forever, `trap` panics, `poison` panics on the record whose `Path` is
-//! `path`; any other mode routes every record to every sink.
+//! `path`, `stuck` spins forever on that record; any other mode routes every record to
+//! every sink.
 
 use pump_sdk::{Filter, RecordRef, Route, Sinks};
 use serde::Deserialize;
@@ -32,19 +33,21 @@ impl Filter for HostileFilter {
     }
 
     fn route(&self, record: RecordRef<'_>) -> Route {
+        let marked = || record.str_field("Path").ok().flatten().as_deref() == Some(&*self.path);
         match self.mode.as_str() {
-            "loop" => {
-                let mut n: u64 = 0;
-                loop {
-                    n = std::hint::black_box(n.wrapping_add(1));
-                }
-            }
+            "loop" => spin(),
             "trap" => panic!("the hostile filter traps on purpose"),
-            "poison" if record.str_field("Path").ok().flatten().as_deref() == Some(&*self.path) => {
-                panic!("the hostile filter traps on {}", self.path)
-            }
+            "poison" if marked() => panic!("the hostile filter traps on {}", self.path),
+            "stuck" if marked() => spin(),
             _ => self.all,
         }
+    }
+}
+
+fn spin() -> ! {
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
     }
 }
 
