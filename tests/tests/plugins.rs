@@ -228,3 +228,122 @@ fn plugin_check_names_the_world_of_each_example() {
         assert!(stdout.contains("this pump can run it"), "{stdout}");
     }
 }
+
+/// The counts `pump plugin try` printed: each indented line's last word, by what precedes
+/// it.
+fn counts(stdout: &[u8]) -> HashMap<String, usize> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .filter_map(|l| {
+            let (name, count) = l.trim().rsplit_once(' ')?;
+            Some((name.trim().to_string(), count.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn plugin_try_shows_how_a_filter_routes_and_what_a_sink_answers_without_redis() {
+    // The records `pump plugin try --seed 5` generates, and so their organisations.
+    let mut traffic = pump::traffic::Traffic::new(5, pump_record::Timestamp::new(0, 0));
+    let orgs: Vec<String> = (0..600)
+        .map(|_| traffic.analytics().org_id.to_string())
+        .collect();
+    let mut distinct = orgs.clone();
+    distinct.sort();
+    distinct.dedup();
+    let (eu_org, us_org) = (&distinct[0], &distinct[1]);
+    let receiver = Receiver::start(3);
+
+    let scratch = Scratch::new();
+    let out = |n: &str| scratch.path(&format!("{n}.jsonl"));
+    let config = scratch.config(
+        "pump.toml",
+        &format!(
+            // Nothing listens on port 1: the command must not need Redis.
+            "[source]\nredis_url = \"redis://127.0.0.1:1/0\"\n{}{}{}{}\n[filters.shard]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"eu\", \"us\", \"rest\"]\n[filters.shard.config]\ndefault = \"rest\"\n[filters.shard.config.orgs]\n{eu_org:?} = \"eu\"\n{us_org:?} = \"us\"\n\n[sinks.hook]\ntype = \"wasm\"\nmodule = {:?}\nallow_hosts = [{:?}]\nbatch_max_records = 100\n[sinks.hook.config]\nurl = \"http://{}/ingest\"\n",
+            file_sink("eu", &out("eu"), ""),
+            file_sink("us", &out("us"), ""),
+            file_sink("rest", &out("rest"), ""),
+            plugins_toml(),
+            plugin("shard_by_org").display().to_string(),
+            plugin("webhook_sink").display().to_string(),
+            receiver.addr,
+            receiver.addr,
+        ),
+    );
+    let config = config.display().to_string();
+    let limit = Duration::from_secs(120);
+
+    let run = pump(
+        &[
+            "plugin",
+            "try",
+            "--config",
+            &config,
+            "shard",
+            "--records",
+            "600",
+            "--seed",
+            "5",
+        ],
+        limit,
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = counts(&run.stdout);
+    let of = |org: &str| orgs.iter().filter(|o| *o == org).count();
+    assert_eq!(got["eu"], of(eu_org), "{stdout}");
+    assert_eq!(got["us"], of(us_org), "{stdout}");
+    assert_eq!(got["rest"], 600 - of(eu_org) - of(us_org), "{stdout}");
+    assert_eq!(got["(no sink)"], 0, "{stdout}");
+    assert!(
+        read_jsonl(&out("eu")).is_empty(),
+        "a filter try writes nothing"
+    );
+
+    // Three calls of 100 records; the receiver answers the third with 503.
+    let run = pump(
+        &[
+            "plugin",
+            "try",
+            "--config",
+            &config,
+            "hook",
+            "--records",
+            "300",
+        ],
+        limit,
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "not every record was written: {stdout}"
+    );
+    let got = counts(&run.stdout);
+    assert_eq!(got["written"], 200, "{stdout}");
+    assert_eq!(got["retry"], 100, "{stdout}");
+    assert!(stdout.contains("503"), "the reason is shown: {stdout}");
+    let lines: usize = receiver
+        .accepted()
+        .iter()
+        .map(|r| {
+            r.body
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+        })
+        .sum();
+    assert_eq!(lines, 200, "the sink wrote for real");
+
+    let run = pump(&["plugin", "try", "--config", &config, "eu"], limit);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("`eu` is a built-in sink, not a Wasm plugin")
+    );
+}

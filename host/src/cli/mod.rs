@@ -5,6 +5,7 @@ mod demo;
 mod dlq;
 mod import;
 mod plugin;
+mod plugin_try;
 mod progress;
 mod run;
 mod sinks;

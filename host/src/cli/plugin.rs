@@ -15,10 +15,18 @@ pub enum PluginCommand {
         /// The component file (`.wasm`).
         file: PathBuf,
     },
+    /// Run a Wasm filter or sink of a config on generated gateway records, without Redis:
+    /// how many records the filter routes to each of its sinks, or the sink's outcomes
+    /// (written, retry, rejected) with their reasons. A sink writes for real, wherever
+    /// its config points. Exits 0 if every record went through, 1 if not.
+    Try(super::plugin_try::TryArgs),
 }
 
 pub fn run(cmd: PluginCommand) -> ExitCode {
-    let PluginCommand::Check { file } = cmd;
+    let file = match cmd {
+        PluginCommand::Check { file } => file,
+        PluginCommand::Try(args) => return super::plugin_try::run(args),
+    };
     // Checking compiles the component; the on-disk cache is not touched.
     let runtime = match Runtime::new(None) {
         Ok(r) => r,
