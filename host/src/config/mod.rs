@@ -62,6 +62,11 @@ pub struct PluginsConfig {
     /// `~/.cache/pump/plugins`).
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
+    /// How long after the first pump of a fleet loads a filter's new version it takes
+    /// effect, for every pump that loads it by then (default 10s; 0: each pump switches
+    /// when it loads it).
+    #[serde(default = "defaults::rollout_delay", with = "duration")]
+    pub rollout_delay: Duration,
 }
 
 impl Default for PluginsConfig {
@@ -69,6 +74,7 @@ impl Default for PluginsConfig {
         PluginsConfig {
             cache: true,
             cache_dir: None,
+            rollout_delay: defaults::rollout_delay(),
         }
     }
 }
@@ -408,6 +414,9 @@ mod defaults {
     }
     pub(super) fn plugin_cache() -> bool {
         true
+    }
+    pub(super) fn rollout_delay() -> Duration {
+        Duration::from_secs(10)
     }
     pub(super) fn log_level() -> String {
         "info".to_owned()

@@ -7,6 +7,11 @@
 //! version, a filter version applies to the batches claimed after it was loaded — by
 //! Redis's clock, the one stream IDs are made with — and batches claimed before keep the
 //! version they were claimed under (see `slot`).
+//!
+//! Across a fleet, the first pump that loads a filter's new version records in Redis when
+//! it takes effect: `[plugins] rollout_delay` later. Every pump that loads the same
+//! version switches at that moment too, so that the pumps reading a batch for different
+//! sinks route it alike; a pump that loads it later switches when it does.
 
 use super::component::{Loaded, World};
 use super::engine::Runtime;
@@ -36,7 +41,42 @@ pub struct Watched {
     pub slot: PluginSlot,
     /// Watch the file (otherwise only SIGHUP reloads it).
     pub watch: bool,
+    /// For a filter: where the fleet agrees when a version takes effect.
+    pub rollout: Option<Rollout>,
 }
+
+/// A filter's rollouts across a fleet.
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    /// The Redis hash of version → switch time (ms, by Redis's clock).
+    pub key: String,
+    /// How long after the first pump loads a version it takes effect.
+    pub delay: Duration,
+}
+
+/// Agrees on the switch time of a version: the one recorded if this version is the newest
+/// recorded, else `proposed` (recorded for the other pumps). A version loaded again after
+/// another (a rollback) gets a new switch time.
+const AGREE: &str = r"
+local mine = redis.call('HGET', KEYS[1], ARGV[1])
+local newest = 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[1] then
+    local t = tonumber(all[i + 1])
+    if t > newest then newest = t end
+  end
+end
+if mine and tonumber(mine) > newest then
+  return tonumber(mine)
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return tonumber(ARGV[2])
+";
+
+/// How long a filter's rollout record is kept after its last new version.
+const ROLLOUT_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Reloads plugins whose file changed, until `shutdown`; `conn` tells Redis's time.
 pub async fn watch_plugins(
@@ -116,18 +156,54 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
         metrics.plugin_reload(&p.name, false);
         return true;
     }
-    // Batches claimed from this moment on (by Redis's clock) use the new version.
-    let since_ms = match redis_now_ms(conn).await {
-        Ok(ms) => ms,
+    // Batches claimed from this moment on (by Redis's clock) use the new version; a
+    // filter's, from the moment the fleet agreed on.
+    let switch = async {
+        let now_ms = redis_now_ms(conn).await?;
+        let since_ms = match &p.rollout {
+            Some(r) if !r.delay.is_zero() => {
+                let proposed = now_ms + r.delay.as_millis() as u64;
+                agree(conn, r, &loaded.version, proposed).await?
+            }
+            _ => now_ms,
+        };
+        Ok::<_, redis::RedisError>((now_ms, since_ms))
+    };
+    let (now_ms, since_ms) = match switch.await {
+        Ok(times) => times,
         Err(e) => {
-            tracing::warn!(plugin = %p.name, error = %e, "cannot read Redis's time to switch versions; trying again");
+            tracing::warn!(plugin = %p.name, error = %e, "cannot agree on a switch time with Redis; trying again");
             return false;
         }
     };
-    tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, "plugin reloaded");
+    if since_ms > now_ms {
+        let wait = Duration::from_millis(since_ms - now_ms);
+        tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, takes_effect_in = ?wait, "plugin reloaded; batches claimed from the fleet's switch time on use it");
+    } else if p.rollout.as_ref().is_some_and(|r| !r.delay.is_zero()) && since_ms < now_ms {
+        let late = Duration::from_millis(now_ms - since_ms);
+        tracing::warn!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, late_by = ?late, "plugin reloaded after the fleet switched to it; batches this pump routed in between used the old version");
+    } else {
+        tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, "plugin reloaded");
+    }
     metrics.plugin_reload(&p.name, true);
     p.slot.publish(loaded, since_ms);
     true
+}
+
+/// The switch time the fleet agrees on for `version` (see `AGREE`).
+async fn agree(
+    conn: &mut RedisConn,
+    rollout: &Rollout,
+    version: &str,
+    proposed_ms: u64,
+) -> redis::RedisResult<u64> {
+    redis::Script::new(AGREE)
+        .key(&rollout.key)
+        .arg(version)
+        .arg(proposed_ms)
+        .arg(ROLLOUT_KEPT.as_millis() as u64)
+        .invoke_async(conn)
+        .await
 }
 
 /// Redis's clock in milliseconds, rounded up: every entry claimed before this call has a

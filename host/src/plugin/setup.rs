@@ -4,7 +4,7 @@
 use super::component::{Loaded, World};
 use super::engine::Runtime;
 use super::filter::FilterHandle;
-use super::reload::Watched;
+use super::reload::{Rollout, Watched};
 use super::sandbox::Sandbox;
 use super::slot::PluginSlot;
 use crate::admin::Metrics;
@@ -48,7 +48,7 @@ pub async fn prepare(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<
             SinkKind::Wasm(plugin) => {
                 let runtime = runtime.as_ref().context("the Wasm engine is not running")?;
                 let key = format!("sinks.{}", sink.name);
-                let (slot, w) = load(runtime, &sink.name, plugin, World::Sink, Vec::new())
+                let (slot, w) = load(runtime, &sink.name, plugin, World::Sink, Vec::new(), None)
                     .await
                     .with_context(|| format!("{key}.module"))?;
                 watched.push(w);
@@ -64,12 +64,25 @@ pub async fn prepare(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<
         builders.push(builder);
     }
     let mut filters = Vec::new();
+    let src = &config.source;
+    let keys = crate::source::Keys::new(&src.key_prefix, &src.uptime_key, &src.state_prefix);
     for f in &config.filters {
         let Some(runtime) = &runtime else { break };
         let key = format!("filters.{}", f.name);
-        let (slot, w) = load(runtime, &f.name, &f.plugin, World::Filter, f.sinks.clone())
-            .await
-            .with_context(|| format!("{key}.module"))?;
+        let rollout = Rollout {
+            key: keys.filter_rollout(&f.name),
+            delay: config.plugins.rollout_delay,
+        };
+        let (slot, w) = load(
+            runtime,
+            &f.name,
+            &f.plugin,
+            World::Filter,
+            f.sinks.clone(),
+            Some(rollout),
+        )
+        .await
+        .with_context(|| format!("{key}.module"))?;
         let sandbox = Sandbox::for_filter(&f.name, &f.plugin);
         let config_json = f.plugin.config.to_string();
         super::probe::probe(runtime, &sandbox, &slot.newest(), &config_json, &f.sinks)
@@ -101,6 +114,7 @@ async fn load(
     plugin: &PluginConfig,
     world: World,
     sinks: Vec<String>,
+    rollout: Option<Rollout>,
 ) -> anyhow::Result<(PluginSlot, Watched)> {
     let r = runtime.clone();
     let path = plugin.module.clone();
@@ -122,6 +136,7 @@ async fn load(
         sinks,
         slot: slot.clone(),
         watch: plugin.watch,
+        rollout,
     };
     Ok((slot, watched))
 }

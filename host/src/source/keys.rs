@@ -131,6 +131,12 @@ impl Keys {
         self.sources.iter().find(|s| s.list == list)
     }
 
+    /// A filter's rollouts: a hash of plugin version → the Redis time (ms) from which the
+    /// pumps of a fleet route with it.
+    pub fn filter_rollout(&self, filter: &str) -> String {
+        format!("{}:{{filter:{filter}}}:rollout", self.state_prefix)
+    }
+
     /// A sink's dead letters: a stream of `{source, reason, time, record}` entries.
     pub fn dead_letters(&self, sink: &str) -> String {
         format!("{}:{{sink:{sink}}}:dead", self.state_prefix)

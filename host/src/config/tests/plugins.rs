@@ -65,7 +65,10 @@ fn plugin_options_can_be_set_and_overridden_from_the_environment() {
         &format!(
             "{MINIMAL}\n[sinks.hook]\ntype = \"wasm\"\nmodule = \"h.wasm\"\nmemory_limit = \"16MiB\"\ncall_timeout = \"250ms\"\ndir = \"/var/lib/hook\"\nwatch = false\n\n[plugins]\ncache_dir = \"/tmp/pump-cache\"\n"
         ),
-        &[("PUMP__SINKS__HOOK__CONFIG__URL", "http://x:1/")],
+        &[
+            ("PUMP__SINKS__HOOK__CONFIG__URL", "http://x:1/"),
+            ("PUMP__PLUGINS__ROLLOUT_DELAY", "1m"),
+        ],
     );
     let SinkKind::Wasm(p) = &c.sinks[1].settings else {
         panic!("hook is a wasm sink")
@@ -81,6 +84,11 @@ fn plugin_options_can_be_set_and_overridden_from_the_environment() {
     assert_eq!(
         c.plugins.cache_dir(),
         Some(std::path::PathBuf::from("/tmp/pump-cache"))
+    );
+    assert_eq!(c.plugins.rollout_delay, Duration::from_secs(60));
+    assert_eq!(
+        PluginsConfig::default().rollout_delay,
+        Duration::from_secs(10)
     );
 }
 
@@ -144,6 +152,10 @@ fn plugin_mistakes_name_their_key() {
     assert!(
         e.contains("sinks.hook.call_timeout: must be more than zero"),
         "{e}"
+    );
+    assert_starts(
+        &err(&with("[plugins]\nrollout_delay = \"soon\"")),
+        "pump.toml:31:17: plugins.rollout_delay: invalid duration `soon`",
     );
     let e = err(&with("[plugins]\ncahce = true"));
     assert!(e.contains("unknown field `cahce`"), "{e}");
