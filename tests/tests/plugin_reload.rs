@@ -150,7 +150,8 @@ fn switch_times(log: &std::path::Path) -> Vec<u64> {
 }
 
 #[test]
-fn the_pumps_of_a_fleet_switch_a_filter_version_at_one_agreed_moment() {
+fn the_pumps_of_a_fleet_switch_a_filter_version_at_one_agreed_moment_and_a_pump_left_behind_says_so()
+ {
     let url = redis_url();
     let prefix = unique_prefix("rollout");
     let mut conn = redis(&url);
@@ -221,6 +222,17 @@ fn the_pumps_of_a_fleet_switch_a_filter_version_at_one_agreed_moment() {
             );
         }
     }
+    // A version that reaches one pump only: once the fleet has switched to it, the other
+    // pump says it has not loaded it.
+    replace_file(&shard_1, &another_version(&plugin("shard_by_org"), "v3"));
+    assert!(reloads(&log_1, 3), "pump one reloaded");
+    assert!(
+        wait_for(Duration::from_secs(60), || log_contains(
+            &log_2,
+            "the fleet switched this filter to a version this pump has not loaded"
+        )),
+        "pump two says it is behind"
+    );
     for chunk in chunks {
         push_records(&mut conn, &[&lists[0]], chunk);
     }

@@ -91,6 +91,7 @@ pub async fn watch_plugins(
     }
     let mut stamps: Vec<Option<Stamp>> = plugins.iter().map(|p| stamp(&p.path)).collect();
     let mut hangup = hangup_signal();
+    let mut behind = Behind::default();
     loop {
         let forced = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -109,6 +110,54 @@ pub async fn watch_plugins(
             if reload(&runtime, p, &mut conn, &metrics).await {
                 *last = now;
             }
+        }
+        behind.check(&plugins, &mut conn).await;
+    }
+}
+
+/// How often a pump compares its filter versions with the fleet's.
+const BEHIND_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Notices when the fleet has switched a filter to a version this pump has not loaded
+/// (its file was not deployed here), and says so once per version.
+#[derive(Default)]
+struct Behind {
+    last: Option<std::time::Instant>,
+    told: std::collections::HashSet<(String, String)>,
+}
+
+impl Behind {
+    async fn check(&mut self, plugins: &[Watched], conn: &mut RedisConn) {
+        if self.last.is_some_and(|at| at.elapsed() < BEHIND_INTERVAL) {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        for p in plugins {
+            let Some(rollout) = p.rollout.as_ref().filter(|r| !r.delay.is_zero()) else {
+                continue;
+            };
+            let fleet: redis::RedisResult<std::collections::HashMap<String, u64>> =
+                redis::cmd("HGETALL")
+                    .arg(&rollout.key)
+                    .query_async(conn)
+                    .await;
+            let Ok(now_ms) = redis_now_ms(conn).await else {
+                return;
+            };
+            let Some((version, since)) = fleet
+                .ok()
+                .and_then(|f| f.into_iter().max_by_key(|(_, since)| *since))
+            else {
+                continue;
+            };
+            let mine = p.slot.newest().version.clone();
+            if since > now_ms
+                || version == mine
+                || !self.told.insert((p.name.clone(), version.clone()))
+            {
+                continue;
+            }
+            tracing::warn!(plugin = %p.name, fleet_version = %version, this_pump = %mine, switch_at_ms = since, path = %p.path.display(), "the fleet switched this filter to a version this pump has not loaded; deploy the same file here");
         }
     }
 }
