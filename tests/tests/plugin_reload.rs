@@ -167,7 +167,7 @@ fn the_pumps_of_a_fleet_switch_a_filter_version_at_one_agreed_moment_and_a_pump_
         let config = scratch.config(
             &format!("{me}.toml"),
             &format!(
-                "{}{}rollout_delay = \"5s\"\n{}{}\n[filters.shard]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"a\", \"b\"]\n[filters.shard.config]\ndefault = \"b\"\norgs = {{ {org_a:?} = \"a\" }}\n",
+                "{}{}rollout_delay = \"15s\"\n{}{}\n[filters.shard]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"a\", \"b\"]\n[filters.shard.config]\ndefault = \"b\"\norgs = {{ {org_a:?} = \"a\" }}\n",
                 source_toml(&url, &prefix, "batch_size = 50"),
                 plugins_toml(),
                 file_sink("a", &scratch.path(&format!("{me}-a.jsonl")), "batch_max_wait = \"50ms\""),
