@@ -135,6 +135,9 @@ fn the_records_a_sink_plugin_traps_on_are_dead_lettered_and_the_rest_delivered()
     all[250].path = poison.clone();
     push_records(&mut conn, &[&lists[0]], &all);
 
+    // Where the `poisoned` sink reports what it wrote.
+    let receiver = Receiver::start(0);
+
     let scratch = Scratch::new();
     let config = scratch.config(
         "pump.toml",
@@ -143,7 +146,15 @@ fn the_records_a_sink_plugin_traps_on_are_dead_lettered_and_the_rest_delivered()
             source_toml(&url, &prefix, "batch_size = 300"),
             plugins_toml(),
             // No max_retries: without isolation the batch would be retried for ever.
-            hostile("poisoned", "poison", "", &format!("path = {poison:?}")),
+            hostile(
+                "poisoned",
+                "poison",
+                &format!("allow_hosts = [{:?}]", receiver.addr),
+                &format!(
+                    "path = {poison:?}\nurl = \"http://{}/written\"",
+                    receiver.addr
+                )
+            ),
             // One record per call: a record that traps alone, once the plugin has
             // written others, is the record's fault.
             hostile(
@@ -171,6 +182,21 @@ fn the_records_a_sink_plugin_traps_on_are_dead_lettered_and_the_rest_delivered()
             "{log}"
         );
     }
+    // What was written while the poison records were singled out is not written again.
+    let written: Vec<String> = receiver
+        .accepted()
+        .iter()
+        .flat_map(|r| {
+            String::from_utf8_lossy(&r.body)
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let distinct: std::collections::HashSet<&String> = written.iter().collect();
+    assert_eq!(written.len(), 297, "each record written once");
+    assert_eq!(distinct.len(), 297);
+    assert!(!distinct.contains(&poison.to_string()));
 }
 
 #[test]

@@ -120,36 +120,40 @@ async fn try_plugin(config: &Config, args: &TryArgs) -> anyhow::Result<Verdict> 
         .build()
         .await
         .map_err(|e| anyhow::anyhow!("sinks.{name}: {e}"))?;
+    // As the pipeline does: each batch written, then flushed.
     let started = Instant::now();
-    let mut outcomes = Vec::with_capacity(kept.len());
+    let mut tally = Tally::default();
     let mut calls = 0;
     for batch in kept.chunks(options.batch_max_records.max(1)) {
-        outcomes.extend(sink.write(batch).await);
+        let outcomes = sink.write(batch).await;
         calls += 1;
-    }
-    let flushed = sink.flush().await;
-    let took = started.elapsed();
-    sink.close().await;
-
-    let mut tally = Tally::default();
-    for o in &outcomes {
-        match (o, &flushed) {
-            (Outcome::Written, Ok(())) => tally.written += 1,
-            (Outcome::Written, Err(why)) => tally.retry.add(&format!("flush failed: {why}")),
-            (Outcome::Retry(why), _) => tally.retry.add(why),
-            (Outcome::Rejected(why), _) => tally.rejected.add(why),
+        let flushed = if outcomes.contains(&Outcome::Written) {
+            sink.flush().await
+        } else {
+            Ok(())
+        };
+        for o in &outcomes {
+            match (o, &flushed) {
+                (Outcome::Written, Ok(())) => tally.written += 1,
+                (Outcome::Written, Err(why)) => tally.retry.add(&format!("flush failed: {why}")),
+                (Outcome::Retry(why), _) => tally.retry.add(why),
+                (Outcome::Rejected(why), _) => tally.rejected.add(why),
+            }
         }
     }
+    let took = started.elapsed();
+    sink.close().await;
+    let total = kept.len();
+
     println!(
-        "sink `{name}` took {} records in {calls} write{} and a flush, in {took:.2?} ({:.1} µs/record; the sink writes for real)",
-        outcomes.len(),
+        "sink `{name}` took {total} records in {calls} write{} (each flushed), in {took:.2?} ({:.1} µs/record; the sink writes for real)",
         if calls == 1 { "" } else { "s" },
-        per_record_us(took, outcomes.len()),
+        per_record_us(took, total),
     );
     println!("  written   {:>8}", tally.written);
     tally.retry.print("retry");
     tally.rejected.print("rejected");
-    Ok(if tally.written == outcomes.len() {
+    Ok(if tally.written == total {
         Verdict::Clean
     } else {
         Verdict::Troubled
@@ -157,7 +161,7 @@ async fn try_plugin(config: &Config, args: &TryArgs) -> anyhow::Result<Verdict> 
 }
 
 /// Routes the records as the pipeline does for each of the filter's sinks (`declared`:
-/// their own filters, in the same order).
+/// their own filters, in the same order, applied first).
 async fn try_filter(
     filter: &Arc<FilterHandle>,
     declared: &[RecordFilter],
@@ -174,26 +178,30 @@ async fn try_filter(
     let raws: Vec<(&[u8], &Entry)> = raws.iter().map(|r| (r.as_slice(), &entry)).collect();
     let started = Instant::now();
     let mut nowhere = vec![true; records.len()];
-    let mut dead = Reasons::default();
+    let mut dead: BTreeMap<usize, String> = BTreeMap::new();
     let mut per_sink = Vec::new();
     for (n, sink) in filter.sinks.iter().enumerate() {
+        // As the pipeline does: the sink's own filters first, then the Wasm filter.
+        let picked: Vec<usize> = (0..records.len())
+            .filter(|&i| declared[n].passes(&records[i]))
+            .collect();
+        let sub_raws: Vec<(&[u8], &Entry)> = picked.iter().map(|&i| raws[i]).collect();
+        let sub_records: Vec<Record<'_>> = picked.iter().map(|&i| records[i].clone()).collect();
         let mut routes = FilterRoutes::for_sink(std::slice::from_ref(filter), sink);
         let routed = routes
-            .keep(&raws, records)
+            .keep(&sub_raws, &sub_records)
             .await
             .map_err(|e| anyhow::anyhow!("the filter failed on the batch: {e}"))?;
         let mut count = 0;
-        for (i, keep) in routed.keep.iter().enumerate() {
-            if *keep && declared[n].passes(&records[i]) {
-                nowhere[i] = false;
+        for (k, keep) in routed.keep.iter().enumerate() {
+            if *keep {
+                nowhere[picked[k]] = false;
                 count += 1;
             }
         }
-        if n == 0 {
-            for (i, why) in &routed.dead {
-                nowhere[*i] = false;
-                dead.add(why);
-            }
+        for (k, why) in routed.dead {
+            nowhere[picked[k]] = false;
+            dead.entry(picked[k]).or_insert(why);
         }
         per_sink.push((sink, count));
     }
@@ -219,8 +227,12 @@ async fn try_filter(
     }
     let unrouted = nowhere.iter().filter(|n| **n).count();
     println!("  {:<width$} {unrouted:>8}", "(no sink)");
-    dead.print("dead-lettered");
-    Ok(if dead.total == 0 {
+    let mut reasons = Reasons::default();
+    for why in dead.values() {
+        reasons.add(why);
+    }
+    reasons.print("dead-lettered");
+    Ok(if dead.is_empty() {
         Verdict::Clean
     } else {
         Verdict::Troubled

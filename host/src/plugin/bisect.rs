@@ -3,9 +3,10 @@
 //! tried alone in a fresh instance; a half that traps is halved again, down to single
 //! records, breadth first.
 //!
-//! A record that traps alone is dead-lettered only when the plugin is shown to work: some
-//! other part of the call was handled, or this version of the plugin has handled records
-//! before. A plugin that traps on everything is broken, not its records: the tries stop
+//! A record that traps alone, in a fresh instance, is dead-lettered only when the plugin is
+//! shown to work: another part of the same call was handled; or, for a call of one record,
+//! this version of the plugin has handled records before (answered a call without
+//! trapping). A plugin that traps on everything is broken, not its records: the tries stop
 //! early and the whole call is retried.
 
 use std::collections::VecDeque;
@@ -28,6 +29,8 @@ pub(super) struct Bisect {
     handled: bool,
     /// Whether this version of the plugin has handled records before.
     proven: bool,
+    /// Whether the call held one record.
+    lone: bool,
     trapping: Vec<(usize, String)>,
     reason: String,
 }
@@ -50,10 +53,18 @@ impl Bisect {
             tries: 0,
             handled: false,
             proven,
+            lone: len == 1,
             trapping: Vec::new(),
             reason: String::new(),
         };
-        b.trapped(0..len, reason);
+        if b.lone {
+            // The trap may have come from the instance's state: the record is tried once
+            // more in a fresh instance before it is taken for the culprit.
+            b.to_try.push_back(0..1);
+            b.reason = reason;
+        } else {
+            b.trapped(0..len, reason);
+        }
         b
     }
 
@@ -89,7 +100,7 @@ impl Bisect {
 
     /// The records to dead-letter, and why the rest is retried.
     pub(super) fn finish(self) -> Found {
-        let works = self.handled || self.proven;
+        let works = self.handled || (self.lone && self.proven);
         Found {
             poison: if works { self.trapping } else { Vec::new() },
             reason: self.reason,
@@ -154,10 +165,20 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_record_is_dead_lettered_only_by_a_proven_plugin() {
-        assert_eq!(search(1, Some(&[0]), true), (vec![0], 0));
-        assert_eq!(search(1, Some(&[0]), false), (vec![], 0));
-        assert_eq!(search(2, None, true), (vec![0, 1], 2));
+    fn a_lone_record_is_tried_again_and_dead_lettered_only_by_a_proven_plugin() {
+        assert_eq!(search(1, Some(&[0]), true), (vec![0], 1));
+        assert_eq!(search(1, Some(&[0]), false), (vec![], 1));
+        // It went through in a fresh instance: the old one was at fault.
+        assert_eq!(search(1, Some(&[]), true), (vec![], 1));
+    }
+
+    #[test]
+    fn a_proven_plugin_that_now_traps_on_everything_dead_letters_nothing() {
+        for len in [2, 5, 1000] {
+            let (poison, tries) = search(len, None, true);
+            assert!(poison.is_empty(), "{len}: {poison:?}");
+            assert!(tries <= BROKEN_AFTER, "{len}: {tries}");
+        }
     }
 
     #[test]

@@ -54,21 +54,24 @@ pub struct Rollout {
     pub delay: Duration,
 }
 
-/// Agrees on the switch time of a version: the one recorded if this version is the newest
-/// recorded, else `proposed` (recorded for the other pumps). A version loaded again after
-/// another (a rollback) gets a new switch time.
+/// Agrees on the switch time of a version. KEYS[1]: the filter's rollout hash; ARGV: the
+/// version, the proposed time, how long to keep the hash, the version this pump runs.
+/// Returns the time recorded when this version is the fleet's newest, or when this pump
+/// lags behind the fleet (it runs an older version than the newest: loading a version the
+/// fleet has moved past is no new rollout); otherwise (a new version, or an up-to-date
+/// pump going back to an earlier one) records and returns the proposed time.
 const AGREE: &str = r"
-local mine = redis.call('HGET', KEYS[1], ARGV[1])
-local newest = 0
+local mine = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
+local newest, newest_version = 0, false
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local t = tonumber(all[i + 1])
-    if t > newest then newest = t end
+  local t = tonumber(all[i + 1])
+  if all[i] ~= ARGV[1] and t > newest then
+    newest, newest_version = t, all[i]
   end
 end
-if mine and tonumber(mine) > newest then
-  return tonumber(mine)
+if mine and (mine > newest or newest_version ~= ARGV[4]) then
+  return mine
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -91,7 +94,10 @@ pub async fn watch_plugins(
     }
     let mut stamps: Vec<Option<Stamp>> = plugins.iter().map(|p| stamp(&p.path)).collect();
     let mut hangup = hangup_signal();
-    let mut behind = Behind::default();
+    let mut behind = Behind {
+        started_ms: redis_now_ms(&mut conn).await.unwrap_or(0),
+        ..Behind::default()
+    };
     loop {
         let forced = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -124,6 +130,8 @@ const BEHIND_INTERVAL: Duration = Duration::from_secs(10);
 struct Behind {
     last: Option<std::time::Instant>,
     told: std::collections::HashSet<(String, String)>,
+    /// When this pump started, by Redis's clock.
+    started_ms: u64,
 }
 
 impl Behind {
@@ -151,13 +159,17 @@ impl Behind {
                 continue;
             };
             let mine = p.slot.newest().version.clone();
+            // A version the fleet switched to before this pump took its own (at start-up
+            // or by a reload) is not one it lags behind.
+            let mine_since = p.slot.newest_since().max(self.started_ms);
             if since > now_ms
+                || since <= mine_since
                 || version == mine
                 || !self.told.insert((p.name.clone(), version.clone()))
             {
                 continue;
             }
-            tracing::warn!(plugin = %p.name, fleet_version = %version, this_pump = %mine, switch_at_ms = since, path = %p.path.display(), "the fleet switched this filter to a version this pump has not loaded; deploy the same file here");
+            tracing::warn!(plugin = %p.name, fleet_version = %version, this_pump = %mine, switch_at_ms = since, path = %p.path.display(), "the fleet switched this filter to a version this pump has not loaded; deploy the same file here (or see above why it was refused)");
         }
     }
 }
@@ -212,7 +224,7 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
         let since_ms = match &p.rollout {
             Some(r) if !r.delay.is_zero() => {
                 let proposed = now_ms + r.delay.as_millis() as u64;
-                agree(conn, r, &loaded.version, proposed).await?
+                agree(conn, r, &loaded.version, &current.version, proposed).await?
             }
             _ => now_ms,
         };
@@ -235,7 +247,8 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
         tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, "plugin reloaded");
     }
     metrics.plugin_reload(&p.name, true);
-    p.slot.publish(loaded, since_ms);
+    // Never for batches already claimed: some sinks may have routed them already.
+    p.slot.publish(loaded, since_ms.max(now_ms));
     true
 }
 
@@ -244,6 +257,7 @@ async fn agree(
     conn: &mut RedisConn,
     rollout: &Rollout,
     version: &str,
+    running: &str,
     proposed_ms: u64,
 ) -> redis::RedisResult<u64> {
     redis::Script::new(AGREE)
@@ -251,6 +265,7 @@ async fn agree(
         .arg(version)
         .arg(proposed_ms)
         .arg(ROLLOUT_KEPT.as_millis() as u64)
+        .arg(running)
         .invoke_async(conn)
         .await
 }

@@ -43,6 +43,12 @@ impl<T: Clone> Slot<T> {
             .expect("a slot always holds a version")
     }
 
+    /// When the newest version took effect (0 for the first).
+    pub fn newest_since(&self) -> u64 {
+        let versions = self.versions.read().unwrap_or_else(|p| p.into_inner());
+        versions.last().map(|(since, _)| *since).unwrap_or(0)
+    }
+
     /// The version for a batch claimed at `claimed_ms` (by Redis's clock): the newest
     /// published at or before it, else the oldest kept.
     pub fn for_claim(&self, claimed_ms: u64) -> T {

@@ -12,6 +12,10 @@ use crate::plugin::component::Loaded;
 use pump_record::Record;
 use std::sync::Arc;
 
+/// The time one search may take, in calls that run to their `call_timeout`: enough to
+/// single out a couple of records that make the filter loop in a batch of thousands.
+const SEARCH_CALLS: u32 = 24;
+
 /// After a call on the records at `chunk` trapped or timed out with `reason`: their routes,
 /// with an `Err` for each record the filter fails on alone (when the filter is shown to
 /// work).
@@ -30,7 +34,14 @@ pub(super) async fn isolate(
 ) -> Result<Vec<Result<u64, String>>, String> {
     let mut out: Vec<Option<Result<u64, String>>> = vec![None; chunk.len()];
     let mut search = Bisect::new(chunk.len(), reason, version.has_handled());
+    // Tries that time out cost a `call_timeout` each: routing a batch waits this long at
+    // most before it is retried as a whole.
+    let started = std::time::Instant::now();
+    let budget = handle.sandbox.call_timeout * SEARCH_CALLS;
     while let Some(part) = search.next() {
+        if started.elapsed() > budget {
+            break;
+        }
         let mut running = instantiate(handle, version).await?;
         for &i in &chunk[part.clone()] {
             push(builder, i, raws, records);

@@ -47,6 +47,8 @@ pub struct WasmSink {
     backoff: Backoff,
     /// No new instance before this, after a failure.
     not_before: Option<Instant>,
+    /// Whether the running instance holds records it said it wrote but has not flushed.
+    unflushed: bool,
 }
 
 impl WasmSink {
@@ -69,6 +71,7 @@ impl WasmSink {
             builder: BatchBuilder::default(),
             backoff: Backoff::new(FIRST_RESTART, LAST_RESTART),
             not_before: None,
+            unflushed: false,
         };
         let loaded = sink.slot.newest();
         let running = instantiate(&sink.runtime, &sink.sandbox, &loaded, &sink.config_json)
@@ -208,6 +211,7 @@ impl WasmSink {
         // at a quarter of its limit.
         let budget = self.sandbox.memory_limit / 4;
         let mut out = Vec::with_capacity(records.len());
+        self.unflushed = false;
         for (kind, range) in runs(records, kind_of) {
             let mut pending = 0;
             for i in range.clone() {
@@ -217,11 +221,20 @@ impl WasmSink {
                     continue;
                 }
                 match self.call_write(&mut running, kind, pending).await {
-                    Ok(outcomes) => out.extend(outcomes),
+                    Ok(outcomes) => {
+                        self.unflushed |= outcomes.contains(&Outcome::Written);
+                        out.extend(outcomes);
+                    }
                     Err((what, error)) => {
                         let trapped = error.is_some() && !running.store.data().timed_out;
                         let reason = self.failed(running, what, error.as_ref());
                         self.builder.clear();
+                        // What the lost instance wrote was never flushed: retried. What
+                        // `isolate` writes, it flushes in instances of its own.
+                        for o in out.iter_mut().filter(|o| **o == Outcome::Written) {
+                            *o = Outcome::Retry(reason.clone());
+                        }
+                        self.unflushed = false;
                         if trapped {
                             let chunk = (i + 1 - pending)..(i + 1);
                             let found = self
@@ -254,7 +267,13 @@ impl Sink for WasmSink {
 
     async fn flush(&mut self) -> Result<(), String> {
         let Some(mut running) = self.running.take() else {
-            return Err("the plugin instance was lost before its flush".into());
+            // After a failed call, the records said written were flushed where they were
+            // written (see `isolate`); any others were already turned into retries.
+            return if self.unflushed {
+                Err("the plugin instance was lost before its flush".into())
+            } else {
+                Ok(())
+            };
         };
         running.store.data_mut().begin_call();
         let call = running
@@ -264,6 +283,9 @@ impl Sink for WasmSink {
         match tokio::time::timeout(deadline(self.sandbox.call_timeout), call).await {
             Ok(Ok(r)) => {
                 self.running = Some(running);
+                if r.is_ok() {
+                    self.unflushed = false;
+                }
                 r
             }
             Ok(Err(e)) => Err(self.failed(running, "flush", Some(&e))),

@@ -8,8 +8,8 @@
 //!   what happened;
 //! - `file`: reads `path` (a file it was not granted) and reports what happened;
 //! - `env`: reads the environment variable `name` and reports what it saw;
-//! - `poison`: traps on any batch holding the record whose `Path` is `path`, and stores
-//!   every other batch (nothing is kept: it only says written);
+//! - `poison`: traps on any batch holding the record whose `Path` is `path`, and says it
+//!   wrote every other batch (posting its records' paths to `url`, if given);
 //! - `ok`: behaves, storing nothing.
 //!
 //! In the reporting modes every record is rejected with what the plugin saw, so the test
@@ -61,7 +61,22 @@ impl Sink for Hostile {
                 if poisoned {
                     panic!("the hostile sink traps on {}", self.0.path);
                 }
-                return Outcomes::AllWritten;
+                if self.0.url.is_empty() {
+                    return Outcomes::AllWritten;
+                }
+                // Reports what it wrote: each record's path, one per line.
+                let mut body = Vec::new();
+                for r in batch.iter() {
+                    if let Ok(Some(path)) = r.str_field("Path") {
+                        body.extend_from_slice(path.as_bytes());
+                        body.push(b'\n');
+                    }
+                }
+                return match http::post(&self.0.url, &[], &body) {
+                    Ok(r) if r.status < 300 => Outcomes::AllWritten,
+                    Ok(r) => Outcomes::AllRetry(format!("HTTP {}", r.status)),
+                    Err(e) => Outcomes::AllRetry(e.to_string()),
+                };
             }
             "env" => match std::env::var(&self.0.name) {
                 Ok(v) => format!("saw {}={v}", self.0.name),
