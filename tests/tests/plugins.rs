@@ -260,8 +260,9 @@ fn plugin_try_shows_how_a_filter_routes_and_what_a_sink_answers_without_redis() 
     let config = scratch.config(
         "pump.toml",
         &format!(
-            // Nothing listens on port 1: the command must not need Redis.
-            "[source]\nredis_url = \"redis://127.0.0.1:1/0\"\n{}{}{}{}\n[filters.shard]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"eu\", \"us\", \"rest\"]\n[filters.shard.config]\ndefault = \"rest\"\n[filters.shard.config.orgs]\n{eu_org:?} = \"eu\"\n{us_org:?} = \"us\"\n\n[sinks.hook]\ntype = \"wasm\"\nmodule = {:?}\nallow_hosts = [{:?}]\nbatch_max_records = 100\n[sinks.hook.config]\nurl = \"http://{}/ingest\"\n",
+            // Nothing listens on port 1: the command must not need Redis. The `unrelated`
+            // sink's module does not exist: only the plugin tried is loaded.
+            "[source]\nredis_url = \"redis://127.0.0.1:1/0\"\n{}{}{}{}\n[filters.shard]\ntype = \"wasm\"\nmodule = {:?}\nsinks = [\"eu\", \"us\", \"rest\"]\n[filters.shard.config]\ndefault = \"rest\"\n[filters.shard.config.orgs]\n{eu_org:?} = \"eu\"\n{us_org:?} = \"us\"\n\n[sinks.hook]\ntype = \"wasm\"\nmodule = {:?}\nallow_hosts = [{:?}]\nbatch_max_records = 100\n[sinks.hook.config]\nurl = \"http://{}/ingest\"\n\n[sinks.unrelated]\ntype = \"wasm\"\nmodule = \"/nonexistent/broken.wasm\"\n",
             file_sink("eu", &out("eu"), ""),
             file_sink("us", &out("us"), ""),
             file_sink("rest", &out("rest"), ""),

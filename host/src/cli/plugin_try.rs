@@ -71,6 +71,17 @@ async fn try_plugin(config: &Config, args: &TryArgs) -> anyhow::Result<Verdict> 
             args.name
         ),
     }
+    // Only the plugin being tried is loaded: another broken plugin of the config is no
+    // concern of this command.
+    let mut only = config.clone();
+    only.filters.retain(|f| is_filter && f.name == args.name);
+    only.sinks
+        .retain(|s| s.name == args.name || matches!(s.settings, SinkKind::Native(_)));
+    let sink = only
+        .sinks
+        .iter()
+        .position(|s| s.name == args.name && !is_filter);
+    let config = &only;
     let prepared = prepare(config, &Arc::new(Metrics::new())).await?;
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?;
