@@ -77,12 +77,7 @@ async fn try_plugin(config: &Config, args: &TryArgs) -> anyhow::Result<Verdict> 
     only.filters.retain(|f| is_filter && f.name == args.name);
     only.sinks
         .retain(|s| s.name == args.name || matches!(s.settings, SinkKind::Native(_)));
-    let sink = only
-        .sinks
-        .iter()
-        .position(|s| s.name == args.name && !is_filter);
-    let config = &only;
-    let prepared = prepare(config, &Arc::new(Metrics::new())).await?;
+    let prepared = prepare(&only, &Arc::new(Metrics::new())).await?;
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?;
     let mut traffic = Traffic::new(args.seed, Timestamp::new(now.as_secs() as i64, 0));
@@ -111,8 +106,13 @@ async fn try_plugin(config: &Config, args: &TryArgs) -> anyhow::Result<Verdict> 
             .collect();
         return try_filter(filter, &declared, &raws, &records).await;
     }
-    let i = sink.context("the sink's position")?;
-    let (name, options) = (&config.sinks[i].name, &config.sinks[i].options);
+    // The builders follow the sinks that were loaded.
+    let i = only
+        .sinks
+        .iter()
+        .position(|s| s.name == args.name)
+        .context("the sink's position")?;
+    let (name, options) = (&only.sinks[i].name, &only.sinks[i].options);
     // As the pipeline would: the sink's declarative filters, then its shaping.
     let declared = RecordFilter::new(&options.filters);
     let shaper = Shaper::new(options);

@@ -41,7 +41,8 @@ pub struct Watched {
     pub slot: PluginSlot,
     /// Watch the file (otherwise only SIGHUP reloads it).
     pub watch: bool,
-    /// For a filter: where the fleet agrees when a version takes effect.
+    /// For a filter with a `rollout_delay`: where the fleet agrees when a version takes
+    /// effect.
     pub rollout: Option<Rollout>,
 }
 
@@ -140,8 +141,14 @@ impl Behind {
             return;
         }
         self.last = Some(std::time::Instant::now());
+        if plugins.iter().all(|p| p.rollout.is_none()) {
+            return;
+        }
+        let Ok(now_ms) = redis_now_ms(conn).await else {
+            return;
+        };
         for p in plugins {
-            let Some(rollout) = p.rollout.as_ref().filter(|r| !r.delay.is_zero()) else {
+            let Some(rollout) = &p.rollout else {
                 continue;
             };
             let fleet: redis::RedisResult<std::collections::HashMap<String, u64>> =
@@ -149,9 +156,6 @@ impl Behind {
                     .arg(&rollout.key)
                     .query_async(conn)
                     .await;
-            let Ok(now_ms) = redis_now_ms(conn).await else {
-                return;
-            };
             let Some((version, since)) = fleet
                 .ok()
                 .and_then(|f| f.into_iter().max_by_key(|(_, since)| *since))
@@ -222,7 +226,7 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
     let switch = async {
         let now_ms = redis_now_ms(conn).await?;
         let since_ms = match &p.rollout {
-            Some(r) if !r.delay.is_zero() => {
+            Some(r) => {
                 let proposed = now_ms + r.delay.as_millis() as u64;
                 agree(conn, r, &loaded.version, &current.version, proposed).await?
             }
@@ -240,7 +244,7 @@ async fn reload(runtime: &Runtime, p: &Watched, conn: &mut RedisConn, metrics: &
     if since_ms > now_ms {
         let wait = Duration::from_millis(since_ms - now_ms);
         tracing::info!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, takes_effect_in = ?wait, "plugin reloaded; batches claimed from the fleet's switch time on use it");
-    } else if p.rollout.as_ref().is_some_and(|r| !r.delay.is_zero()) && since_ms < now_ms {
+    } else if since_ms < now_ms {
         let late = Duration::from_millis(now_ms - since_ms);
         tracing::warn!(plugin = %p.name, from = %current.version, to = %loaded.version, switch_at_ms = since_ms, late_by = ?late, "plugin reloaded after the fleet switched to it; batches this pump routed in between used the old version");
     } else {

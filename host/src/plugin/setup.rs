@@ -69,17 +69,18 @@ pub async fn prepare(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<
     for f in &config.filters {
         let Some(runtime) = &runtime else { break };
         let key = format!("filters.{}", f.name);
-        let rollout = Rollout {
+        // No delay: each pump switches when it loads a version, with nothing to agree on.
+        let rollout = (!config.plugins.rollout_delay.is_zero()).then(|| Rollout {
             key: keys.filter_rollout(&f.name),
             delay: config.plugins.rollout_delay,
-        };
+        });
         let (slot, w) = load(
             runtime,
             &f.name,
             &f.plugin,
             World::Filter,
             f.sinks.clone(),
-            Some(rollout),
+            rollout,
         )
         .await
         .with_context(|| format!("{key}.module"))?;
